@@ -1,0 +1,175 @@
+import { DelegateBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
+import type { z } from 'zod';
+import type { SourceSystem } from '../../canonical-schema';
+import type { Logger } from '../../lib';
+import { DEFAULT_RETRY_BASE_DELAY_MS, type SystemConfig } from '../config';
+import { CallStatsRecorder, type CallStats } from './call-stats';
+import { ensureSourceError, SourceError, sourceErrorFromStatus } from './source-error';
+
+/** HTTP methods the vendor APIs use. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One call to a vendor API. */
+export interface VendorRequest {
+  method: HttpMethod;
+  /** Path below the base URL, with its query string already encoded. */
+  path: string;
+  /** Route template used as the statistics key, e.g. `GET /api/v1/users/:id`. */
+  endpoint: string;
+  /** JSON request body. */
+  body?: unknown;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /**
+   * `read` calls are retried on retryable failures; `write` calls never are.
+   * @default 'read' for GET, 'write' otherwise
+   */
+  kind?: 'read' | 'write';
+  /** Sent as the `Idempotency-Key` header (writes). */
+  idempotencyKey?: string;
+  /** Cancels the call (and its retries). */
+  signal?: AbortSignal;
+}
+
+/** A successful vendor answer. */
+export interface VendorResponse<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+}
+
+/**
+ * The shared vendor HTTP client: base URL and bearer token, a time budget per
+ * attempt, JSON in and out, every answer validated against the vendor's wire
+ * schema, every failure normalised to a {@link SourceError}, reads retried with
+ * exponential backoff and jitter (honouring Retry-After up to `maxRetryAfterMs`).
+ * Connections are kept alive by undici's global dispatcher.
+ */
+export class VendorHttpClient {
+  private readonly recorder = new CallStatsRecorder();
+  private readonly readPolicy: RetryPolicy;
+
+  constructor(
+    readonly system: SourceSystem,
+    private readonly config: SystemConfig,
+    private readonly log: Logger,
+  ) {
+    const base = config.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+    const retryable = (e: Error): boolean =>
+      e instanceof SourceError &&
+      e.retryable &&
+      // A Retry-After beyond the cap fails at once rather than stalling the query.
+      !(e.retryAfterMs !== undefined && e.retryAfterMs > config.maxRetryAfterMs);
+    this.readPolicy = retry(handleWhen(retryable), {
+      maxAttempts: config.readRetries,
+      backoff: new DelegateBackoff((ctx) => {
+        const err = 'error' in ctx.result ? ctx.result.error : undefined;
+        if (err instanceof SourceError && err.retryAfterMs !== undefined) return err.retryAfterMs;
+        const exp = base * 2 ** (ctx.attempt - 1);
+        return Math.round(exp / 2 + Math.random() * (exp / 2)); // "equal jitter"
+      }),
+    });
+    this.readPolicy.onRetry((e) => {
+      const err = 'error' in e ? e.error : undefined;
+      this.log.warn({ attempt: e.attempt, delayMs: e.delay, err: err?.message }, 'retrying vendor read');
+    });
+  }
+
+  /** Calls the vendor and validates the JSON answer with `schema`; failures reject with a SourceError. */
+  async json<S extends z.ZodType>(req: VendorRequest, schema: S): Promise<VendorResponse<z.output<S>>> {
+    return this.run(req, async (res, text) => {
+      if (text.trim() === '') throw new SourceError('BAD_RESPONSE', this.system, `${req.endpoint}: empty body`, { status: res.status });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new SourceError('BAD_RESPONSE', this.system, `${req.endpoint}: body is not JSON`, {
+          status: res.status,
+          cause: e,
+        });
+      }
+      const result = schema.safeParse(parsed);
+      if (!result.success) {
+        const detail = result.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+          .join('; ');
+        throw new SourceError('BAD_RESPONSE', this.system, `${req.endpoint}: unexpected wire shape (${detail})`, {
+          status: res.status,
+          cause: result.error,
+        });
+      }
+      return { status: res.status, headers: res.headers, data: result.data as z.output<S> };
+    });
+  }
+
+  /** Calls the vendor and ignores the answer body (204 writes); failures reject with a SourceError. */
+  async send(req: VendorRequest): Promise<VendorResponse<undefined>> {
+    return this.run(req, async (res) => ({ status: res.status, headers: res.headers, data: undefined }));
+  }
+
+  /** Call statistics since start or the last {@link resetStats}. */
+  stats(): CallStats {
+    return this.recorder.snapshot();
+  }
+
+  resetStats(): void {
+    this.recorder.reset();
+  }
+
+  private async run<T>(req: VendorRequest, onOk: (res: Response, text: string) => Promise<T>): Promise<T> {
+    const kind = req.kind ?? (req.method === 'GET' ? 'read' : 'write');
+    const attempt = () => this.attempt(req, onOk);
+    try {
+      return kind === 'read' ? await this.readPolicy.execute(attempt, req.signal) : await attempt();
+    } catch (e) {
+      throw ensureSourceError(e, this.system);
+    }
+  }
+
+  private async attempt<T>(req: VendorRequest, onOk: (res: Response, text: string) => Promise<T>): Promise<T> {
+    const timeout = AbortSignal.timeout(this.config.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.config.token}`,
+      accept: 'application/json',
+      ...req.headers,
+    };
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    if (req.idempotencyKey !== undefined) headers['idempotency-key'] = req.idempotencyKey;
+
+    this.recorder.recordCall(req.endpoint);
+    const started = performance.now();
+    try {
+      const res = await fetch(`${this.config.baseUrl}${req.path}`, {
+        method: req.method,
+        headers,
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal,
+      });
+      const text = await res.text();
+      if (!res.ok) {
+        throw sourceErrorFromStatus(this.system, res.status, parseLoosely(text), res.headers.get('retry-after'), req.endpoint);
+      }
+      const out = await onOk(res, text);
+      this.log.debug({ endpoint: req.endpoint, status: res.status, ms: Math.round(performance.now() - started) }, 'vendor call');
+      return out;
+    } catch (e) {
+      const err = ensureSourceError(e, this.system);
+      this.recorder.recordError(err.code);
+      this.log.debug({ endpoint: req.endpoint, code: err.code, status: err.status }, 'vendor call failed');
+      throw err;
+    } finally {
+      this.recorder.recordDuration(performance.now() - started);
+    }
+  }
+}
+
+/** An error body as JSON when it is JSON, else its text (truncated). */
+function parseLoosely(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}

@@ -1,0 +1,209 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { createLogger } from '../../lib';
+import { systemConfig } from '../config';
+import { VendorHttpClient } from './http-client';
+import { ensureSourceError, parseRetryAfter, SourceError, sourceErrorFromStatus } from './source-error';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+/** A tiny vendor stand-in: each test sets `handler`; every request is recorded. */
+let handler: Handler;
+const seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+      handler(req, res, body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+beforeEach(() => {
+  seen.length = 0;
+});
+
+const itemSchema = z.looseObject({ id: z.string(), n: z.number() });
+
+function client(over: Partial<Parameters<typeof systemConfig>[0]> = {}): VendorHttpClient {
+  return new VendorHttpClient(
+    'CRM',
+    systemConfig({ baseUrl, token: 't0k', timeoutMs: 300, retryBaseDelayMs: 5, ...over }),
+    createLogger('adapter-http-test'),
+  );
+}
+const get = { method: 'GET', path: '/thing', endpoint: 'GET /thing' } as const;
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function failure(p: Promise<unknown>): Promise<SourceError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(SourceError);
+    return e as SourceError;
+  }
+  throw new Error('expected a SourceError');
+}
+
+describe('VendorHttpClient', () => {
+  it('sends the bearer token, parses and validates JSON, passes unknown fields through', async () => {
+    handler = (_q, res) => json(res, 200, { id: 'a', n: 1, extra: true });
+    const c = client();
+    const { data } = await c.json(get, itemSchema);
+    expect(data).toEqual({ id: 'a', n: 1, extra: true });
+    expect(seen[0].headers.authorization).toBe('Bearer t0k');
+    expect(c.stats()).toMatchObject({ calls: 1, byEndpoint: { 'GET /thing': 1 }, errors: 0 });
+    c.resetStats();
+    expect(c.stats().calls).toBe(0);
+  });
+
+  it('turns a non-JSON body into BAD_RESPONSE without retrying', async () => {
+    handler = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"records": [tru');
+    };
+    const c = client();
+    const err = await failure(c.json(get, itemSchema));
+    expect(err.code).toBe('BAD_RESPONSE');
+    expect(err.retryable).toBe(false);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('turns a body of the wrong shape into BAD_RESPONSE naming the field', async () => {
+    handler = (_q, res) => json(res, 200, { id: 'a', n: 'one' });
+    const err = await failure(client().json(get, itemSchema));
+    expect(err.code).toBe('BAD_RESPONSE');
+    expect(err.message).toMatch(/n: /);
+  });
+
+  it('retries a 5xx read with backoff, then fails UNAVAILABLE', async () => {
+    handler = (_q, res) => json(res, 503, [{ message: 'down for maintenance', errorCode: 'SERVER_UNAVAILABLE' }]);
+    const c = client({ readRetries: 2 });
+    const err = await failure(c.json(get, itemSchema));
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', status: 503, system: 'CRM', retryable: true });
+    expect(err.message).toContain('down for maintenance');
+    expect(seen).toHaveLength(3);
+    expect(c.stats()).toMatchObject({ calls: 3, errors: 3, errorsByCode: { UNAVAILABLE: 3 } });
+  });
+
+  it('recovers when a retry succeeds', async () => {
+    let n = 0;
+    handler = (_q, res) => (n++ === 0 ? json(res, 500, {}) : json(res, 200, { id: 'b', n: 2 }));
+    const { data } = await client().json(get, itemSchema);
+    expect(data.id).toBe('b');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('does not retry writes, and sends the Idempotency-Key', async () => {
+    handler = (_q, res) => json(res, 503, {});
+    const err = await failure(client().send({ method: 'POST', path: '/thing', endpoint: 'POST /thing', body: { a: 1 }, idempotencyKey: 'k-1' }));
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(seen).toHaveLength(1);
+    expect(seen[0].headers['idempotency-key']).toBe('k-1');
+    expect(seen[0].headers['content-type']).toBe('application/json');
+    expect(JSON.parse(seen[0].body)).toEqual({ a: 1 });
+  });
+
+  it('honours a short Retry-After and retries', async () => {
+    let n = 0;
+    handler = (_q, res) => (n++ === 0 ? json(res, 429, [{ message: 'slow down', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], { 'retry-after': '0.1' }) : json(res, 200, { id: 'c', n: 3 }));
+    const started = Date.now();
+    const { data } = await client().json(get, itemSchema);
+    expect(data.id).toBe('c');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('fails at once with RATE_LIMITED when Retry-After exceeds the cap', async () => {
+    handler = (_q, res) => json(res, 429, [{ message: 'slow down', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], { 'retry-after': '10' });
+    const started = Date.now();
+    const err = await failure(client({ maxRetryAfterMs: 2000 }).json(get, itemSchema));
+    expect(err).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 10_000, vendorCode: 'REQUEST_LIMIT_EXCEEDED' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    [401, 'UNAUTHORIZED'],
+    [403, 'UNAUTHORIZED'],
+    [404, 'NOT_FOUND'],
+    [400, 'REJECTED'],
+    [422, 'REJECTED'],
+  ] as const)('maps %i to %s without retrying', async (status, code) => {
+    handler = (_q, res) => json(res, status, { type: 'x', title: 'Bad', status, 'o:errorDetails': [{ detail: 'Invalid search query', 'o:errorCode': 'INVALID_PARAMETER' }] });
+    const err = await failure(client().json(get, itemSchema));
+    expect(err).toMatchObject({ code, status, retryable: false });
+    expect(err.message).toContain('Invalid search query');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('times out a slow answer as TIMEOUT (after retries)', async () => {
+    handler = (_q, res) => setTimeout(() => json(res, 200, { id: 'd', n: 4 }), 500);
+    const err = await failure(client({ timeoutMs: 100, readRetries: 1 }).json(get, itemSchema));
+    expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('maps a reset connection to UNAVAILABLE', async () => {
+    handler = (req) => req.socket.destroy();
+    const err = await failure(client({ readRetries: 0 }).json(get, itemSchema));
+    expect(err.code).toBe('UNAVAILABLE');
+  });
+
+  it('maps a refused connection to UNAVAILABLE', async () => {
+    const err = await failure(client({ baseUrl: 'http://127.0.0.1:1', readRetries: 0 }).json(get, itemSchema));
+    expect(err.code).toBe('UNAVAILABLE');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta seconds and HTTP dates', () => {
+    expect(parseRetryAfter('1')).toBe(1000);
+    expect(parseRetryAfter(' 2.5 ')).toBe(2500);
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Tue, 31 Dec 2024 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('ensureSourceError', () => {
+  it('normalises anything thrown', () => {
+    const existing = new SourceError('NOT_FOUND', 'ERP', 'x');
+    expect(ensureSourceError(existing, 'CRM')).toBe(existing);
+    expect(ensureSourceError(new DOMException('t', 'TimeoutError'), 'PSA').code).toBe('TIMEOUT');
+    expect(ensureSourceError(new DOMException('a', 'AbortError'), 'PSA').code).toBe('TIMEOUT');
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(ensureSourceError(new TypeError('fetch failed', { cause: reset }), 'ERP').code).toBe('UNAVAILABLE');
+    expect(ensureSourceError(new SyntaxError('Unexpected token'), 'ERP').code).toBe('BAD_RESPONSE');
+    expect(ensureSourceError(z.string().safeParse(1).error, 'ERP').code).toBe('BAD_RESPONSE');
+    const odd = ensureSourceError('boom', 'CRM');
+    expect(odd).toMatchObject({ code: 'UNAVAILABLE', retryable: false });
+  });
+
+  it('maps statuses', () => {
+    expect(sourceErrorFromStatus('PSA', 429, { errors: [{ type: 'rate_limited', message: 'easy' }] }, '3')).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterMs: 3000,
+      vendorCode: 'rate_limited',
+    });
+    expect(sourceErrorFromStatus('PSA', 502, null).code).toBe('UNAVAILABLE');
+    expect(sourceErrorFromStatus('PSA', 409, { errors: [{ type: 'conflict', message: 'taken' }] }).message).toContain('taken');
+  });
+});

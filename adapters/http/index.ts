@@ -1,0 +1,15 @@
+export {
+  SOURCE_ERROR_CODES,
+  SourceError,
+  ensureSourceError,
+  isRetryableCode,
+  badResponse,
+  parseRetryAfter,
+  sourceErrorFromStatus,
+  vendorErrorDetail,
+} from './source-error';
+export type { SourceErrorCode, SourceErrorOptions } from './source-error';
+export { VendorHttpClient } from './http-client';
+export type { HttpMethod, VendorRequest, VendorResponse } from './http-client';
+export { CallStatsRecorder } from './call-stats';
+export type { CallStats } from './call-stats';

@@ -1,0 +1,65 @@
+/**
+ * adapters/ — the system APIs. One adapter per source system speaks the vendor's
+ * wire shape and maps it to and from the canonical model; nothing above this door
+ * sees a vendor field name except through the named vendor clients and mappers
+ * (for the sync engine's writes).
+ */
+import type { SourceSystem } from '../canonical-schema';
+import { createLogger } from '../lib';
+import { adaptersConfigFromEnv, type AdaptersConfig } from './config';
+import { createCrmAdapter, type CrmAdapter } from './crm';
+import { createErpAdapter, type ErpAdapter, type ErpAdapterOptions } from './erp';
+import type { CallStats } from './http';
+import type { AdapterSet } from './port';
+import { createPsaAdapter, type PsaAdapter } from './psa';
+
+export type { SourceAdapter, AdapterSet } from './port';
+export {
+  adaptersConfigFromEnv,
+  systemConfigFromEnv,
+  systemConfig,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_READ_RETRIES,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+} from './config';
+export type { AdaptersConfig, SystemConfig } from './config';
+export * from './http';
+export { EnumTable, moneyFromVendor, moneyFromCents, moneyToCents, moneyToNumber, isoDateFromVendor } from './shared/mapping';
+export * from './crm';
+export * from './erp';
+export * from './psa';
+
+/** The three adapters keyed by system, with typed access and call statistics. */
+export interface Adapters extends AdapterSet {
+  readonly CRM: CrmAdapter;
+  readonly ERP: ErpAdapter;
+  readonly PSA: PsaAdapter;
+  /** Call statistics per system since start or the last reset. */
+  stats(): Record<SourceSystem, CallStats>;
+  resetStats(): void;
+}
+
+/** Options of {@link createAdapters}. */
+export interface CreateAdaptersOptions {
+  /** Passed to the ERP adapter (e.g. a fixed `today` for tests). */
+  erp?: ErpAdapterOptions;
+}
+
+/** Builds the CRM, ERP and PSA adapters, each over its own vendor HTTP client. */
+export function createAdapters(config: AdaptersConfig = adaptersConfigFromEnv(), options: CreateAdaptersOptions = {}): Adapters {
+  const crm = createCrmAdapter(config.CRM, createLogger('adapter-crm'));
+  const erp = createErpAdapter(config.ERP, { logger: createLogger('adapter-erp'), ...options.erp });
+  const psa = createPsaAdapter(config.PSA, createLogger('adapter-psa'));
+  return {
+    CRM: crm,
+    ERP: erp,
+    PSA: psa,
+    stats: () => ({ CRM: crm.stats(), ERP: erp.stats(), PSA: psa.stats() }),
+    resetStats: () => {
+      crm.resetStats();
+      erp.resetStats();
+      psa.resetStats();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+/** A Tandem stack running in a child process (bench/stack-child). */
+export interface ChildStack {
+  gatewayUrl: string;
+  customerUrl: string;
+  pid: number;
+  ask<T = Record<string, unknown>>(cmd: string): Promise<T>;
+  /** Peak resident set size of the child so far, in MB (Linux VmHWM). */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startChildStack(options: { customers: number; latencyMs: number; ttlSeconds?: number }): Promise<ChildStack> {
+  const child: ChildProcess = fork(path.join(__dirname, 'stack-child.js'), [JSON.stringify(options)], {
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  });
+  const ready = await new Promise<{ gatewayUrl: string; customerUrl: string }>((resolve, reject) => {
+    child.once('message', (m: any) => (m.ready ? resolve(m) : reject(new Error('child did not start'))));
+    child.once('exit', (code) => reject(new Error(`stack child exited with ${code}`)));
+  });
+  let queue = Promise.resolve<unknown>(undefined);
+  const ask = <T>(cmd: string) => {
+    const p = queue.then(
+      () =>
+        new Promise<T>((resolve) => {
+          child.once('message', (m) => resolve(m as T));
+          child.send({ cmd });
+        }),
+    );
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  return {
+    ...ready,
+    pid: child.pid!,
+    ask,
+    peakRssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
+    async stop() {
+      await ask('stop');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
+}
+
+export function writeResult(name: string, result: unknown): string {
+  const dir = path.join(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  return file;
+}

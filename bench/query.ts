@@ -1,0 +1,109 @@
+// npm run bench:query — the read path's figures (issue 2). Writes bench/results/query.json.
+import autocannon from 'autocannon';
+import { startChildStack, postJson, writeResult, type ChildStack } from './harness';
+
+const BI_QUERY = `query BI($first: Int) {
+  customers(first: $first) {
+    edges { node {
+      name
+      projects { code status assignments { role resource { name title } } }
+      invoices { number status total { amount currency } }
+    } }
+  }
+}`;
+const SINGLE_SUBGRAPH_QUERY = `{ customers(first: 20) { totalCount edges { node { id name status currency legalEntity } } } }`;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const LATENCY_MS = Number(process.env.BENCH_SYSTEM_LATENCY_MS ?? 5);
+
+function say(msg: string) {
+  process.stdout.write(`${msg}\n`);
+}
+
+async function load(url: string, body: unknown, connections: number, duration = DURATION_S) {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    connections,
+    duration,
+  });
+  const errors = r.errors + r.non2xx;
+  return {
+    requestsPerSecond: Math.round(r.requests.average * 10) / 10,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    requests: r.requests.total,
+    errors,
+  };
+}
+
+async function callsPerQuery(stack: ChildStack) {
+  await stack.ask('stale');
+  await stack.ask('reset');
+  const cold = await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 500 } });
+  if (cold.errors) throw new Error(JSON.stringify(cold.errors));
+  const coldStats = await stack.ask<{ calls: Record<string, number>; roundTrips: number }>('stats');
+  await stack.ask('reset');
+  await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 500 } });
+  const warmStats = await stack.ask<{ calls: Record<string, number>; roundTrips: number }>('stats');
+  return { customers: cold.data.customers.edges.length, cold: coldStats, warm: warmStats };
+}
+
+async function main() {
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: `${require('node:os').cpus().length} cores`, systemLatencyMs: LATENCY_MS, durationS: DURATION_S };
+
+  say('1/4 source calls and database round trips of one BI query, at 10 and at 100 customers');
+  const counts: Record<string, unknown> = {};
+  for (const customers of [10, 100]) {
+    const stack = await startChildStack({ customers, latencyMs: LATENCY_MS });
+    try {
+      counts[`customers${customers}`] = await callsPerQuery(stack);
+      say(`    ${customers} customers: ${JSON.stringify(counts[`customers${customers}`])}`);
+    } finally {
+      await stack.stop();
+    }
+  }
+  result.callsPerBiQuery = counts;
+
+  const stack = await startChildStack({ customers: 100, latencyMs: LATENCY_MS });
+  try {
+    say(`2/4 gateway overhead: a single-subgraph query through the gateway and direct, 10 connections, ${DURATION_S} s each`);
+    await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2);
+    await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2);
+    const direct = await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10);
+    const viaGateway = await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10);
+    result.gatewayOverhead = { direct, viaGateway, p50Ratio: round2(viaGateway.p50Ms / Math.max(direct.p50Ms, 0.5)), p99Ratio: round2(viaGateway.p99Ms / Math.max(direct.p99Ms, 0.5)), target: 'p50Ratio <= 1.5' };
+    say(`    ${JSON.stringify(result.gatewayOverhead)}`);
+
+    say(`3/4 the 100-customer BI query, 20 connections, warm cache, ${DURATION_S} s`);
+    await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } });
+    const warm = await load(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20);
+    result.biWarm = { ...warm, peakRssMb: stack.peakRssMb(), target: 'p99 < 250 ms, RSS < 500 MB' };
+    say(`    ${JSON.stringify(result.biWarm)}`);
+  } finally {
+    await stack.stop();
+  }
+
+  say(`4/4 the same query with a cold cache (freshness budget 0: every read through the adapters), 20 connections, ${DURATION_S} s`);
+  const cold = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, ttlSeconds: 0 });
+  try {
+    const r = await load(cold.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20);
+    result.biCold = { ...r, peakRssMb: cold.peakRssMb() };
+    say(`    ${JSON.stringify(result.biCold)}`);
+  } finally {
+    await cold.stop();
+  }
+
+  const file = writeResult('query', result);
+  say(`wrote ${file}`);
+}
+
+function round2(n: number) {
+  return Math.round(n * 100) / 100;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

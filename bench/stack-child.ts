@@ -1,0 +1,61 @@
+// A Tandem stack in its own process, so the load generator does not share its
+// event loop. Told what to start through argv (JSON), reports its URLs over IPC,
+// and answers { cmd } messages from the benchmark driver.
+process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startAll } from '../runtime';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
+
+interface ChildOptions {
+  customers: number;
+  latencyMs: number;
+  /** freshness budget in seconds for every entity (0 = every read goes to the source) */
+  ttlSeconds?: number;
+}
+
+async function main() {
+  const opts = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
+  const ttl = opts.ttlSeconds;
+  const tandem = await startAll({
+    config: {
+      dataDir,
+      gatewayPort: 0,
+      subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])) as Record<SubgraphName, number>,
+      indexIntervalSeconds: 0,
+      embeddedSystems: true,
+    },
+    store: { memory: true },
+    systems: { latencyMs: opts.latencyMs, customers: opts.customers, persist: false },
+    freshness:
+      ttl === undefined
+        ? { customer: 3600, opportunity: 3600, project: 3600, resource: 3600, assignment: 3600, timeEntry: 3600, invoice: 3600, payment: 3600 }
+        : { customer: ttl, opportunity: ttl, project: ttl, resource: ttl, assignment: ttl, timeEntry: ttl, invoice: ttl, payment: ttl },
+  });
+  process.on('message', async (msg: { cmd: string }) => {
+    if (msg.cmd === 'reset') {
+      tandem.adapters.resetStats();
+      tandem.store.resetRoundTrips();
+      process.send!({ ok: true });
+    } else if (msg.cmd === 'stats') {
+      const s = tandem.adapters.stats();
+      process.send!({ calls: { CRM: s.CRM.calls, ERP: s.ERP.calls, PSA: s.PSA.calls }, roundTrips: tandem.store.roundTrips() });
+    } else if (msg.cmd === 'stale') {
+      await tandem.store.markStale();
+      process.send!({ ok: true });
+    } else if (msg.cmd === 'stop') {
+      await tandem.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      process.send!({ stopped: true }, () => process.exit(0));
+    }
+  });
+  process.send!({ ready: true, gatewayUrl: tandem.gatewayUrl, customerUrl: tandem.subgraphs.customer.url });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// The `tandem` command: everything in one process, or one role at a time for scale-out.
+process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+import 'reflect-metadata';
+import path from 'node:path';
+import { createAdapters } from '../adapters';
+import { CanonicalCache, freshnessFromEnv, indexAll } from '../cache';
+import { runGatewayCommand, runSchemaCheck } from '../gateway';
+import { createLogger } from '../lib';
+import { committedSupergraphPath, composeTandemSupergraph, startAll, startBanner, tandemConfigFromEnv } from '../runtime';
+import { openStore } from '../store';
+import { startSystems, type SystemName } from '../systems';
+import { DEFAULT_SUBGRAPH_PORTS, isSubgraphName, startSubgraph, SUBGRAPH_NAMES } from '../subgraphs';
+
+const USAGE = `Usage: tandem <command>
+
+  start                   everything in one process: simulated CRM/ERP/PSA, store, subgraphs, gateway
+  systems [crm|erp|psa]   the simulated source systems only (all three, or one)
+  subgraph <name>         one subgraph (${SUBGRAPH_NAMES.join(', ')}) over the store and the adapters
+  gateway [options]       the federation gateway (tandem gateway --help)
+  index                   index every source record into the store once, then exit
+  migrate                 apply pending store migrations, then exit
+  schema check|update     compare the composed supergraph with supergraph.graphql (or rewrite it)
+
+Configuration is read from the environment; see README.md.
+`;
+
+const log = createLogger('cli');
+
+/** Resolves on SIGINT or SIGTERM. A second signal exits at once. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: string) => {
+      process.once('SIGINT', () => process.exit(130));
+      resolve(sig);
+    };
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+  });
+}
+
+async function start(): Promise<number> {
+  const config = tandemConfigFromEnv();
+  const started = Date.now();
+  process.stdout.write(`Starting Tandem (data in ${config.dataDir})...\n`);
+  const tandem = await startAll();
+  const storeNote = tandem.store.kind === 'pglite' ? `embedded PGlite in ${path.join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)';
+  process.stdout.write(startBanner(tandem, storeNote) + `\n  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.\n\n`);
+  const sig = await untilSignal();
+  process.stdout.write(`\n${sig}: stopping Tandem...\n`);
+  await tandem.stop();
+  process.stdout.write('Tandem stopped.\n');
+  return 0;
+}
+
+async function systems(which: string | undefined): Promise<number> {
+  const config = tandemConfigFromEnv();
+  const names: SystemName[] = which ? [which as SystemName] : ['crm', 'erp', 'psa'];
+  if (which && !['crm', 'erp', 'psa'].includes(which)) {
+    process.stderr.write(`tandem systems: unknown system "${which}" (crm, erp or psa)\n`);
+    return 2;
+  }
+  const running = await startSystems({ dataDir: config.dataDir, host: config.host, only: names });
+  for (const s of Object.values(running)) process.stdout.write(`${s.system} simulator at ${s.url} (token ${s.token})\n`);
+  await untilSignal();
+  await Promise.all(Object.values(running).map((s) => s.stop()));
+  return 0;
+}
+
+async function subgraph(name: string | undefined): Promise<number> {
+  if (!name || !isSubgraphName(name)) {
+    process.stderr.write(`tandem subgraph: name one of ${SUBGRAPH_NAMES.join(', ')}\n`);
+    return 2;
+  }
+  const config = tandemConfigFromEnv();
+  const store = await openStore({ ...config.store, logger: createLogger('store') });
+  const cache = new CanonicalCache(store, createAdapters(), freshnessFromEnv(), createLogger('cache'));
+  const running = await startSubgraph(name, { cache, port: config.subgraphPorts[name], host: config.host });
+  process.stdout.write(`Subgraph ${name} at ${running.url}\n`);
+  await untilSignal();
+  await running.stop();
+  await store.close();
+  return 0;
+}
+
+async function gateway(argv: string[]): Promise<number> {
+  const hasSource =
+    argv.some((a) => /^--(supergraph|subgraph|config)(=|$)/.test(a) || a === '-h' || a === '--help') ||
+    !!(process.env.TANDEM_SUBGRAPHS || process.env.TANDEM_SUPERGRAPH_FILE || process.env.TANDEM_GATEWAY_CONFIG);
+  // With no source given, serve Tandem's own subgraphs at their configured ports.
+  const host = process.env.TANDEM_HOST ?? '127.0.0.1';
+  const defaults = hasSource ? [] : SUBGRAPH_NAMES.flatMap((n) => ['--subgraph', `${n}=http://${host}:${tandemConfigFromEnv().subgraphPorts[n] ?? DEFAULT_SUBGRAPH_PORTS[n]}/graphql`]);
+  return runGatewayCommand([...argv, ...defaults]);
+}
+
+async function index(): Promise<number> {
+  const config = tandemConfigFromEnv();
+  const store = await openStore({ ...config.store, logger: createLogger('store') });
+  try {
+    const reports = await indexAll(store, createAdapters(), createLogger('indexer'));
+    for (const r of reports) process.stdout.write(`${r.entity.padEnd(12)} ${String(r.count).padStart(6)} records  ${r.ms} ms${r.error ? `  FAILED: ${r.error}` : ''}\n`);
+    return reports.some((r) => r.error) ? 1 : 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function migrateOnly(): Promise<number> {
+  const config = tandemConfigFromEnv();
+  const store = await openStore({ ...config.store, logger: createLogger('store') });
+  await store.close();
+  process.stdout.write('Store migrations applied.\n');
+  return 0;
+}
+
+async function schema(action: string | undefined): Promise<number> {
+  if (action !== 'check' && action !== 'update') {
+    process.stderr.write('tandem schema: say check or update\n');
+    return 2;
+  }
+  const sdl = await composeTandemSupergraph();
+  return runSchemaCheck({ committedPath: committedSupergraphPath(), newSdl: sdl, update: action === 'update' });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'systems':
+    case 'system':
+      return systems(rest[0]);
+    case 'subgraph':
+      return subgraph(rest[0]);
+    case 'gateway':
+      return gateway(rest);
+    case 'index':
+      return index();
+    case 'migrate':
+      return migrateOnly();
+    case 'schema':
+      return schema(rest[0]);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`tandem: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log.error({ err }, 'tandem failed');
+    process.stderr.write(`tandem: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
+

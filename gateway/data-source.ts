@@ -1,0 +1,142 @@
+/**
+ * How the gateway talks to a subgraph: forwards the caller's identity and
+ * trace headers, reuses sockets, and turns transport failures into GraphQL
+ * errors that name the subgraph.
+ *
+ * Errors a subgraph returns inside a GraphQL response are already handled by
+ * Apollo Gateway (executeQueryPlan `downstreamServiceError`): it keeps their
+ * message and every extension, adds `serviceName`, keeps `code` (or sets
+ * DOWNSTREAM_SERVICE_ERROR when there is none) and rewrites `path` to the
+ * client's operation. What it does not do is name the subgraph when the fetch
+ * itself fails or the subgraph answers a non-2xx status; that is done here.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
+import type { Logger } from '../lib/logger';
+import { requireApolloGateway } from './apollo-gateway';
+import type { HttpFetcher } from './http-fetcher';
+import { SubgraphFetchError } from './http-fetcher';
+
+/** What the gateway keeps per request to pass on to subgraphs. */
+export interface GatewayContext {
+  /** Incoming headers forwarded to every subgraph fetch, by lower-case name. */
+  forwardHeaders: Record<string, string>;
+  /** The request id (incoming `x-request-id` or a generated one). */
+  requestId: string;
+}
+
+/** Incoming headers forwarded to subgraphs unless configured otherwise. */
+export const DEFAULT_FORWARD_HEADERS: readonly string[] = ['authorization', 'x-request-id', 'traceparent', 'tracestate', 'baggage'];
+
+export function gatewayContextFromRequest(req: IncomingMessage, forward: readonly string[] = DEFAULT_FORWARD_HEADERS): GatewayContext {
+  const forwardHeaders: Record<string, string> = {};
+  for (const name of forward) {
+    const value = req.headers[name.toLowerCase()];
+    if (value !== undefined) forwardHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const requestId = req.headers['x-request-id'];
+  return { forwardHeaders, requestId: (Array.isArray(requestId) ? requestId[0] : requestId) ?? '' };
+}
+
+type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+export interface SubgraphDataSourceOptions {
+  name: string;
+  url: string;
+  fetcher: HttpFetcher;
+  logger: Logger;
+}
+
+/** Code set on subgraph fetches that fail without a GraphQL answer (unreachable, non-2xx, non-JSON). */
+export const DOWNSTREAM_SERVICE_ERROR = 'DOWNSTREAM_SERVICE_ERROR';
+
+let DataSourceClass: (new (options: SubgraphDataSourceOptions) => RemoteGraphQLDataSource<GatewayContext>) | undefined;
+
+/** A RemoteGraphQLDataSource for one subgraph. Loads @apollo/gateway lazily (see apollo-gateway.ts). */
+export function createSubgraphDataSource(options: SubgraphDataSourceOptions): RemoteGraphQLDataSource<GatewayContext> {
+  DataSourceClass ??= defineDataSourceClass();
+  return new DataSourceClass(options);
+}
+
+function defineDataSourceClass(): new (options: SubgraphDataSourceOptions) => RemoteGraphQLDataSource<GatewayContext> {
+  const { RemoteGraphQLDataSource: Base } = requireApolloGateway();
+
+  return class SubgraphDataSource extends Base<GatewayContext> {
+    private readonly serviceName: string;
+    private readonly log: Logger;
+
+    constructor({ name, url, fetcher, logger }: SubgraphDataSourceOptions) {
+      super({ url });
+      this.serviceName = name;
+      this.log = logger.child({ subgraph: name });
+      this.fetcher = fetcher;
+    }
+
+    override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+      const headers = options.request.http?.headers;
+      const forward = (options.context as Partial<GatewayContext> | undefined)?.forwardHeaders;
+      if (!headers || !forward) return;
+      for (const [name, value] of Object.entries(forward)) headers.set(name, value);
+    }
+
+    override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+      try {
+        return await super.process(options);
+      } catch (err) {
+        const requestId = (options.context as Partial<GatewayContext> | undefined)?.requestId;
+        const graphqlBody = graphQLBodyOf(err);
+        if (graphqlBody) {
+          // A non-2xx answer that is still a GraphQL response (e.g. 400 for a validation error):
+          // hand it to the gateway like any other, so its errors get serviceName and client paths.
+          this.log.warn({ status: statusOf(err), requestId }, 'subgraph answered GraphQL errors with a non-2xx status');
+          return { data: graphqlBody.data ?? undefined, errors: graphqlBody.errors };
+        }
+        throw this.toGraphQLError(err, requestId);
+      }
+    }
+
+    private toGraphQLError(err: unknown, requestId: string | undefined): GraphQLError {
+      if (err instanceof SubgraphFetchError) {
+        this.log.warn({ err: err.message, url: err.url, requestId }, 'subgraph unreachable');
+        const what = err.code === 'ETIMEDOUT' ? 'did not answer in time' : `could not be reached${err.code ? ` (${err.code})` : ''}`;
+        return new GraphQLError(`Subgraph "${this.serviceName}" ${what}`, {
+          extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: this.serviceName },
+        });
+      }
+      const status = statusOf(err);
+      if (status !== undefined) {
+        const response = (err as GraphQLError).extensions.response as { statusText?: string; body?: unknown };
+        this.log.warn({ status, body: response.body, requestId }, 'subgraph answered a non-2xx status');
+        const code = (err as GraphQLError).extensions.code;
+        return new GraphQLError(`Subgraph "${this.serviceName}" answered HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`, {
+          extensions: {
+            code: typeof code === 'string' ? code : DOWNSTREAM_SERVICE_ERROR,
+            serviceName: this.serviceName,
+            response: { status },
+          },
+        });
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn({ err: message, requestId }, 'subgraph fetch failed');
+      return new GraphQLError(`Error while fetching subquery from service "${this.serviceName}": ${message}`, {
+        extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: this.serviceName },
+      });
+    }
+  };
+}
+
+function statusOf(err: unknown): number | undefined {
+  if (!(err instanceof GraphQLError)) return undefined;
+  const response = err.extensions.response as { status?: unknown } | undefined;
+  return typeof response?.status === 'number' ? response.status : undefined;
+}
+
+function graphQLBodyOf(err: unknown): { data?: Record<string, unknown> | null; errors: GatewayGraphQLResponse['errors'] } | undefined {
+  if (!(err instanceof GraphQLError)) return undefined;
+  const body = (err.extensions.response as { body?: unknown } | undefined)?.body;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const errors = (body as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  return body as { data?: Record<string, unknown> | null; errors: GatewayGraphQLResponse['errors'] };
+}

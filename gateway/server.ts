@@ -1,0 +1,152 @@
+/**
+ * The federation gateway: Apollo Gateway executing a supergraph behind Apollo
+ * Server 5 on node:http. Serves any Federation 2 subgraphs; nothing here knows
+ * Tandem's own types.
+ */
+import type http from 'node:http';
+import type { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode } from 'graphql';
+import { createGraphQLHttpServer, GraphQLHttpServer, localOnlyApolloPlugins } from '../lib/apollo-http';
+import type { Logger } from '../lib/logger';
+import { requireApolloGateway } from './apollo-gateway';
+import { composeFromSubgraphs } from './compose';
+import { createSubgraphDataSource, DEFAULT_FORWARD_HEADERS, GatewayContext, gatewayContextFromRequest } from './data-source';
+import { createHttpFetcher } from './http-fetcher';
+import { landingPage, LandingPageOptions } from './landing-page';
+import { subgraphErrorsPlugin } from './subgraph-errors.plugin';
+
+export interface StartGatewayOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** A composed supergraph SDL. When set, `subgraphs` only override routing URLs by name. */
+  supergraphSdl?: string;
+  /** Subgraphs to compose; those without `typeDefs` are asked for their SDL (`{ _service { sdl } }`). */
+  subgraphs?: { name: string; url: string; typeDefs?: DocumentNode | string }[];
+  logger: Logger;
+  /** @default true */
+  introspection?: boolean;
+  /** @default '/graphql' */
+  path?: string;
+  /** Landing page for browsers, or false for none. @default a page with generic examples */
+  landingPage?: LandingPageOptions | false;
+  /** Incoming headers forwarded to every subgraph. @default DEFAULT_FORWARD_HEADERS */
+  forwardHeaders?: readonly string[];
+  /** @default 30000 */
+  subgraphTimeoutMs?: number;
+  /** @default 1 MiB */
+  maxBodyBytes?: number;
+  /** More Apollo Server plugins. */
+  plugins?: ApolloServerPlugin<GatewayContext>[];
+}
+
+export interface RunningGateway {
+  /** `http://host:port/graphql` */
+  url: string;
+  httpServer: http.Server;
+  /** The HTTP integration (for `onStop` hooks, e.g. a graphql-ws server on the same path). */
+  http: GraphQLHttpServer;
+  gateway: ApolloGateway;
+  apollo: ApolloServer<GatewayContext>;
+  /** The supergraph being served. */
+  supergraphSdl: string;
+  /** Drains HTTP, stops Apollo Server and the gateway, closes subgraph sockets. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_LANDING: LandingPageOptions = {
+  title: 'GraphQL gateway',
+  description: 'Federation 2 supergraph. Write a query, press Run (Ctrl+Enter).',
+  examples: [
+    { name: 'Root fields', query: '{\n  __schema {\n    queryType {\n      fields {\n        name\n        description\n      }\n    }\n  }\n}\n' },
+    { name: 'All types', query: '{\n  __schema {\n    types {\n      name\n      kind\n    }\n  }\n}\n' },
+  ],
+};
+
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const logger = options.logger;
+  const fetcher = createHttpFetcher({ timeoutMs: options.subgraphTimeoutMs ?? 30_000 });
+  try {
+    let supergraphSdl = options.supergraphSdl;
+    const overrides = new Map<string, string>();
+    if (supergraphSdl) {
+      for (const s of options.subgraphs ?? []) overrides.set(s.name, s.url);
+    } else if (options.subgraphs?.length) {
+      supergraphSdl = await composeFromSubgraphs(options.subgraphs, { fetcher });
+    } else {
+      throw new Error('startGateway needs a supergraphSdl or a list of subgraphs');
+    }
+
+    const { ApolloGateway: Gateway } = requireApolloGateway();
+    const apolloLogger = logger.child({ component: 'apollo' });
+    const gateway = new Gateway({
+      supergraphSdl,
+      logger: apolloLogger,
+      buildService: ({ name, url }) => {
+        const target = overrides.get(name) ?? url;
+        if (!target) throw new Error(`Subgraph "${name}" has no routing URL in the supergraph; list it with a URL`);
+        return createSubgraphDataSource({ name, url: target, fetcher, logger });
+      },
+    });
+
+    const apollo = new ApolloServer<GatewayContext>({
+      gateway,
+      introspection: options.introspection ?? true,
+      includeStacktraceInErrorResponses: false,
+      stopOnTerminationSignals: false,
+      logger: apolloLogger,
+      plugins: [...localOnlyApolloPlugins(), subgraphErrorsPlugin(logger), ...(options.plugins ?? [])],
+    });
+
+    const forward = options.forwardHeaders ?? DEFAULT_FORWARD_HEADERS;
+    const subgraphNames = supergraphSubgraphNames(supergraphSdl);
+    const server = createGraphQLHttpServer<GatewayContext>({
+      apollo,
+      path: options.path,
+      context: (req) => gatewayContextFromRequest(req, forward),
+      landingPage: options.landingPage === false ? undefined : landingPage(options.landingPage ?? DEFAULT_LANDING),
+      maxBodyBytes: options.maxBodyBytes,
+      health: () => ({ subgraphs: subgraphNames }),
+      logger,
+    });
+
+    let url: string;
+    try {
+      url = await server.listen(options.port, options.host ?? '127.0.0.1');
+    } catch (err) {
+      await apollo.stop().catch(() => undefined);
+      throw err;
+    }
+    for (const name of overrides.keys()) {
+      if (!subgraphNames.includes(name)) logger.warn({ subgraph: name }, 'routing override names a subgraph the supergraph does not have');
+    }
+    logger.info({ url, subgraphs: subgraphNames }, 'gateway ready');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url,
+      httpServer: server.httpServer,
+      http: server,
+      gateway,
+      apollo,
+      supergraphSdl,
+      stop() {
+        stopped ??= server.stop().finally(() => fetcher.destroy());
+        return stopped;
+      },
+    };
+  } catch (err) {
+    fetcher.destroy();
+    throw err;
+  }
+}
+
+/** Subgraph names declared in a supergraph's `join__Graph` enum. */
+export function supergraphSubgraphNames(supergraphSdl: string): string[] {
+  const names: string[] = [];
+  for (const m of supergraphSdl.matchAll(/@join__graph\(\s*name:\s*"([^"]+)"/g)) names.push(m[1]);
+  return names;
+}

@@ -1,0 +1,3 @@
+export { createLogger, rootLogger } from './logger';
+export type { Logger } from './logger';
+export { envString, envInt, envBool, ConfigError } from './env';

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { envBool, envInt, envString } from '../lib';
+import { storeConfigFromEnv, type StoreConfig } from '../store';
+import { SUBGRAPH_NAMES, subgraphPortFromEnv, type SubgraphName } from '../subgraphs';
+
+/** Configuration of a Tandem process, read from the environment (see README "Configuration"). */
+export interface TandemConfig {
+  /** Where the embedded store and the simulators keep their data. @default '.data' (`TANDEM_DATA_DIR`) */
+  dataDir: string;
+  /** Interface every server binds to. @default '127.0.0.1' (`TANDEM_HOST`) */
+  host: string;
+  /** @default 4000 (`TANDEM_GATEWAY_PORT`) */
+  gatewayPort: number;
+  /** @default customer 4001, project 4002, resource 4003, billing 4004 (`TANDEM_<NAME>_SUBGRAPH_PORT`) */
+  subgraphPorts: Record<SubgraphName, number>;
+  /**
+   * Start the simulated CRM, ERP and PSA in this process. Set false to point the
+   * adapters at systems running elsewhere (`TANDEM_CRM_URL`, ...).
+   * @default true (`TANDEM_EMBEDDED_SYSTEMS`)
+   */
+  embeddedSystems: boolean;
+  /** The canonical store: PGlite under `<dataDir>/pglite`, or PostgreSQL with `DATABASE_URL`. */
+  store: StoreConfig;
+  /** Seconds between index sweeps that pick up records created in the source systems. @default 600 (`TANDEM_INDEX_INTERVAL_S`; 0 turns it off) */
+  indexIntervalSeconds: number;
+}
+
+export function tandemConfigFromEnv(): TandemConfig {
+  const dataDir = path.resolve(envString('TANDEM_DATA_DIR', '.data'));
+  return {
+    dataDir,
+    host: envString('TANDEM_HOST', '127.0.0.1'),
+    gatewayPort: envInt('TANDEM_GATEWAY_PORT', 4000, 0, 65535),
+    subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphPortFromEnv(n)])) as Record<SubgraphName, number>,
+    embeddedSystems: envBool('TANDEM_EMBEDDED_SYSTEMS', true),
+    store: { ...storeConfigFromEnv(), dataDir },
+    indexIntervalSeconds: envInt('TANDEM_INDEX_INTERVAL_S', 600, 0),
+  };
+}

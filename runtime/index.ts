@@ -1,0 +1,7 @@
+export { startAll } from './start-all';
+export type { StartAllOptions, RunningTandem } from './start-all';
+export { tandemConfigFromEnv } from './config';
+export type { TandemConfig } from './config';
+export { EXAMPLE_QUERIES } from './examples';
+export { startBanner } from './banner';
+export { composeTandemSupergraph, committedSupergraphPath, repoRoot } from './supergraph';

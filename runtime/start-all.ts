@@ -1,0 +1,142 @@
+import { createAdapters, adaptersConfigFromEnv, systemConfig, type Adapters, type AdaptersConfig } from '../adapters';
+import { CanonicalCache, freshnessFromEnv, indexAll, scheduleIndexing, type FreshnessBudget } from '../cache';
+import { ENTITY_TYPES } from '../canonical-schema';
+import { startGateway, composeSupergraph, type RunningGateway } from '../gateway';
+import { createLogger } from '../lib';
+import { openStore, type Store, type StoreConfig } from '../store';
+import { startSystems, type RunningSystem, type SystemName } from '../systems';
+import { SUBGRAPH_NAMES, startSubgraph, type RunningSubgraph, type SubgraphName } from '../subgraphs';
+import { tandemConfigFromEnv, type TandemConfig } from './config';
+import { EXAMPLE_QUERIES } from './examples';
+
+/** Overrides for {@link startAll}; anything not given comes from the environment. */
+export interface StartAllOptions {
+  config?: Partial<TandemConfig>;
+  /** Store settings (e.g. `{ memory: true }` in tests). */
+  store?: StoreConfig;
+  /** Options for the embedded simulators (tests shrink the world and drop the latency). */
+  systems?: { latencyMs?: number; customers?: number; seed?: number; persist?: boolean };
+  /** Freshness budgets per entity. */
+  freshness?: Partial<FreshnessBudget>;
+  /** Adapter settings per system, merged over the defaults (e.g. a shorter timeout in tests). */
+  adapters?: Partial<{ timeoutMs: number; readRetries: number; maxRetryAfterMs: number; retryBaseDelayMs: number }>;
+}
+
+/** A whole Tandem in one process: simulators, store, cache, subgraphs and gateway. */
+export interface RunningTandem {
+  gatewayUrl: string;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  systems: Partial<Record<SystemName, RunningSystem>>;
+  store: Store;
+  adapters: Adapters;
+  cache: CanonicalCache;
+  gateway: RunningGateway;
+  supergraphSdl: string;
+  /** Stops everything in reverse order of start. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const log = createLogger('runtime');
+
+/**
+ * Starts the whole system in this process on the embedded default: the three
+ * simulated systems (seeded on first start), the store (migrated), a first
+ * index of every source record when the store is empty, the four subgraphs and
+ * the gateway composed over them.
+ */
+export async function startAll(options: StartAllOptions = {}): Promise<RunningTandem> {
+  const config: TandemConfig = { ...tandemConfigFromEnv(), ...options.config };
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    let systems: Partial<Record<SystemName, RunningSystem>> = {};
+    let adapterConfig: AdaptersConfig = adaptersConfigFromEnv();
+    if (config.embeddedSystems) {
+      const persist = options.systems?.persist ?? true;
+      systems = await startSystems({
+        dataDir: persist ? config.dataDir : undefined,
+        latencyMs: options.systems?.latencyMs,
+        customers: options.systems?.customers,
+        seed: options.systems?.seed,
+        host: config.host,
+        ports: options.config?.gatewayPort === 0 ? { crm: 0, erp: 0, psa: 0 } : undefined,
+      });
+      for (const s of Object.values(systems)) stops.push(() => s.stop());
+      adapterConfig = {
+        CRM: systemConfig({ ...adapterConfig.CRM, ...options.adapters, baseUrl: systems.crm!.url, token: systems.crm!.token }),
+        ERP: systemConfig({ ...adapterConfig.ERP, ...options.adapters, baseUrl: systems.erp!.url, token: systems.erp!.token }),
+        PSA: systemConfig({ ...adapterConfig.PSA, ...options.adapters, baseUrl: systems.psa!.url, token: systems.psa!.token }),
+      };
+    }
+    const adapters = createAdapters(adapterConfig);
+
+    const store = await openStore({ ...config.store, ...options.store, logger: createLogger('store') });
+    stops.push(() => store.close());
+
+    const cache = new CanonicalCache(store, adapters, { ...freshnessFromEnv(), ...options.freshness }, createLogger('cache'));
+    const cached = await store.count('customer');
+    if (cached === 0) {
+      log.info('empty store: indexing every record from the CRM, ERP and PSA (first start)');
+      const started = Date.now();
+      const reports = await indexAll(store, adapters, createLogger('indexer'), ENTITY_TYPES);
+      const total = reports.reduce((n, r) => n + r.count, 0);
+      log.info({ ms: Date.now() - started, total }, `indexed ${total} records in ${Date.now() - started} ms`);
+    } else {
+      log.info({ customers: cached }, 'store already holds data: serving it, refreshing in the background');
+      const sweep = indexAll(store, adapters, createLogger('indexer'));
+      stops.push(async () => {
+        await sweep;
+      });
+    }
+    if (config.indexIntervalSeconds > 0) {
+      const schedule = scheduleIndexing(store, adapters, createLogger('indexer'), config.indexIntervalSeconds);
+      stops.push(() => schedule.stop());
+    }
+
+    const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
+    for (const name of SUBGRAPH_NAMES) {
+      const running = await startSubgraph(name, { cache, port: config.subgraphPorts[name], host: config.host });
+      subgraphs[name] = running;
+      stops.push(() => running.stop());
+    }
+
+    const supergraphSdl = composeSupergraph(SUBGRAPH_NAMES.map((n) => ({ name: n, url: subgraphs[n].url, typeDefs: subgraphs[n].sdl })));
+    const gateway = await startGateway({
+      port: config.gatewayPort,
+      host: config.host,
+      supergraphSdl,
+      logger: createLogger('gateway'),
+      landingPage: {
+        title: 'Tandem',
+        description: 'One graph over the CRM, ERP and PSA. Pick an example, press Run (Ctrl+Enter).',
+        examples: EXAMPLE_QUERIES,
+      },
+    });
+    stops.push(() => gateway.stop());
+
+    return {
+      gatewayUrl: gateway.url,
+      subgraphs,
+      systems,
+      store,
+      adapters,
+      cache,
+      gateway,
+      supergraphSdl,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+

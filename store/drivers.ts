@@ -1,0 +1,218 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/client/runtime/client';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Logger } from '../lib';
+import { isPostgresUrl, redactUrl, type StoreConfig } from './config';
+import { migrate, pgliteSession, pgSession, quoteIdent, type MigrationResult } from './migrate';
+
+/** An open database: the adapter Prisma runs on, migrated, and how to close it. */
+export interface Driver {
+  kind: 'pglite' | 'postgres';
+  adapter: SqlDriverAdapterFactory;
+  /** where the data lives (redacted URL or directory), for logs */
+  location: string;
+  migration: MigrationResult;
+  close(): Promise<void>;
+}
+
+export async function openDriver(config: StoreConfig, log: Logger): Promise<Driver> {
+  if (config.databaseUrl !== undefined && config.databaseUrl !== '') {
+    return openPostgres(config.databaseUrl, log);
+  }
+  return openPGlite(config, log);
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Splits Prisma's `?schema=` parameter off a PostgreSQL URL. */
+export function parsePostgresUrl(url: string): { connectionString: string; schema: string } {
+  if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)}`);
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema') ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`schema "${schema}" in the database URL must be a plain identifier (letters, digits, _)`);
+  }
+  u.searchParams.delete('schema');
+  return { connectionString: u.toString(), schema };
+}
+
+async function openPostgres(url: string, log: Logger): Promise<Driver> {
+  const { connectionString, schema } = parsePostgresUrl(url);
+  const location = redactUrl(url);
+  const pool = new pg.Pool({
+    connectionString,
+    // every pooled connection resolves unqualified names (the store's SQL, the
+    // migrations) in the configured schema; Prisma's own queries qualify names
+    // with the adapter's `schema` option
+    options: `-c search_path=${quoteIdent(schema)}`,
+    max: 10,
+  });
+  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed'));
+  let migration: MigrationResult;
+  try {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      throw new Error(`cannot connect to PostgreSQL at ${location}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      migration = await migrate(pgSession(client), { schema, logger: log });
+    } finally {
+      // discard the migration connection rather than pool it with its session state
+      client.release(true);
+    }
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw e;
+  }
+  return {
+    kind: 'postgres',
+    adapter: new PrismaPg(pool, { schema, onPoolError: (err) => log.warn({ err }, 'PostgreSQL pool error') }),
+    location,
+    migration,
+    close: () => pool.end(),
+  };
+}
+
+// -------------------------------------------------------------------- PGlite
+
+/**
+ * Embedded PostgreSQL. A data directory is opened by one PGlite instance per
+ * process: stores opened on the same directory share it (closed with the last
+ * one), and a pid file refuses a second process, which would corrupt it.
+ */
+interface SharedPGlite {
+  /** the instance, migrated once however many stores open it */
+  ready: Promise<{ db: PGlite; migration: MigrationResult }>;
+  refs: number;
+}
+const openDirs = new Map<string, SharedPGlite>();
+/** directories whose instance is being closed: a new open waits for that */
+const closingDirs = new Map<string, Promise<void>>();
+
+async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
+  if (config.memory) {
+    const db = await createPGlite(undefined);
+    try {
+      const migration = await migrate(pgliteSession(db), { logger: log });
+      return { kind: 'pglite', adapter: new PrismaPGlite(db), location: 'memory', migration, close: () => db.close() };
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      throw e;
+    }
+  }
+  const dir = path.resolve(config.dataDir ?? '.data', 'pglite');
+  await closingDirs.get(dir);
+  let shared = openDirs.get(dir);
+  if (!shared) {
+    const ready = (async () => {
+      mkdirSync(dir, { recursive: true });
+      claimPidFile(pidFile(dir), dir);
+      let db: PGlite | undefined;
+      try {
+        db = await createPGlite(dir);
+        return { db, migration: await migrate(pgliteSession(db), { logger: log }) };
+      } catch (e) {
+        await db?.close().catch(() => undefined);
+        rmSync(pidFile(dir), { force: true });
+        throw e;
+      }
+    })();
+    shared = { ready, refs: 0 };
+    openDirs.set(dir, shared);
+  }
+  const entry = shared;
+  entry.refs++;
+  const release = async () => {
+    if (--entry.refs > 0) return;
+    if (openDirs.get(dir) === entry) openDirs.delete(dir);
+    const closing = (async () => {
+      const { db } = await entry.ready;
+      await db.close();
+      rmSync(pidFile(dir), { force: true });
+    })();
+    closingDirs.set(dir, closing);
+    try {
+      await closing;
+    } finally {
+      if (closingDirs.get(dir) === closing) closingDirs.delete(dir);
+    }
+  };
+  let opened: { db: PGlite; migration: MigrationResult };
+  try {
+    opened = await entry.ready;
+  } catch (e) {
+    if (--entry.refs <= 0 && openDirs.get(dir) === entry) openDirs.delete(dir);
+    throw e;
+  }
+  let closed = false;
+  return {
+    kind: 'pglite',
+    adapter: new PrismaPGlite(opened.db),
+    location: dir,
+    migration: opened.migration,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await release();
+    },
+  };
+}
+
+/** PGlite.create, with a clear message for the one environment known to break it. */
+async function createPGlite(dir: string | undefined): Promise<PGlite> {
+  try {
+    return await PGlite.create(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG') {
+      throw new Error(
+        'PGlite loads its WebAssembly files with import(), which jest only allows when node runs with ' +
+          '--experimental-vm-modules (npm test passes it; run jest as `node --experimental-vm-modules node_modules/jest/bin/jest.js`).',
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+function pidFile(dir: string): string {
+  return `${dir}.pid`;
+}
+
+function claimPidFile(file: string, dir: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(
+          `the embedded database in ${dir} is in use by process ${pid}; PGlite allows one process per data directory. ` +
+            'Stop that process, use another TANDEM_DATA_DIR, or set DATABASE_URL to run several processes on PostgreSQL.',
+        );
+      }
+      rmSync(file, { force: true }); // left behind by a process that is gone
+    }
+  }
+  throw new Error(`cannot claim ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,529 @@
+import type { EntityMap, EntityType, ExternalId, SourceSystem } from '../canonical-schema';
+import { ENTITY_TYPES, SOURCE_SYSTEMS } from '../canonical-schema';
+import { createLogger } from '../lib';
+import type { StoreConfig } from './config';
+import { openDriver } from './drivers';
+import {
+  flatColumns,
+  isoTimestampSql,
+  jsonPairsSql,
+  PARENT_FIELDS,
+  scalarColumn,
+  SPECS,
+  toRow,
+  type EntityFilter,
+  type ChildSpec,
+  type EntitySpec,
+  type ParentField,
+} from './entities';
+import { PrismaClient } from './generated/prisma/client';
+import { countRoundTrips, RoundTripCounter } from './round-trips';
+
+/** A cached canonical value and where and when it came from. */
+export interface CachedRow<T> {
+  value: T;
+  source: SourceSystem;
+  syncedAt: Date;
+}
+
+/** A keyset cursor: the (name, id) of the last row of the previous page. */
+export interface PageCursor {
+  name: string;
+  id: string;
+}
+
+export interface PageFilters {
+  customer: {
+    status?: EntityMap['customer']['status'];
+    currency?: string;
+    /** case-insensitive substring of the name */
+    nameContains?: string;
+  };
+  resource: {
+    /** exact skill name the resource must have */
+    skill?: string;
+  };
+}
+
+export type PagedEntity = keyof PageFilters;
+
+export interface PageArgs<E extends PagedEntity> {
+  first: number;
+  after?: PageCursor | null;
+  filter?: PageFilters[E] | null;
+}
+
+export interface Page<T> {
+  rows: CachedRow<T>[];
+  hasNextPage: boolean;
+  /** rows matching the filter, regardless of the cursor */
+  totalCount: number;
+}
+
+/** One entry of the cross-system id map. */
+export interface ExternalLink {
+  canonicalId: string;
+  system: SourceSystem;
+  externalId: string;
+}
+
+/**
+ * The canonical store. Every method is a constant number of database round
+ * trips, whatever the number of ids or rows (see each method).
+ */
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  /** the typed Prisma client, for tables beyond the canonical cache */
+  readonly prisma: PrismaClient;
+  /** database round trips (statements sent to the driver) since open or the last reset */
+  roundTrips(): number;
+  resetRoundTrips(): void;
+  /**
+   * Cached rows by canonical id; ids not cached are absent from the map. The
+   * value carries its child lists and all external ids known for it.
+   * One round trip (none for an empty list).
+   */
+  getMany<E extends EntityType>(entity: E, ids: readonly string[]): Promise<Map<string, CachedRow<EntityMap[E]>>>;
+  /**
+   * Bulk upsert: rows inserted or updated, their external ids added to the id
+   * map, and for project and invoice their child rows (change orders, invoice
+   * lines) replaced by the value's lists. A row already cached with a later
+   * `syncedAt` is left as it is, children included (an older read never
+   * overwrites a newer one; markStale makes every row older than any write).
+   * Later duplicates of an id in `values` win (the external ids of every listing are recorded).
+   * Round trips: 1 (one statement); for project and invoice 4 (BEGIN, rows,
+   * children, COMMIT); none for an empty list. @param syncedAt @default now
+   */
+  putMany<E extends EntityType>(
+    entity: E,
+    values: readonly EntityMap[E][],
+    source: SourceSystem,
+    syncedAt?: Date,
+  ): Promise<void>;
+  /**
+   * Cached rows whose `field` is one of `parentIds`, grouped by it (every
+   * requested parent id is a key; no match gives []), optionally narrowed by
+   * equality filters (`{ status: 'APPROVED' }`, `{ invoiceId: null }`).
+   * One round trip (none for an empty list).
+   */
+  childrenOf<E extends EntityType>(
+    entity: E,
+    field: ParentField<E>,
+    parentIds: readonly string[],
+    filter?: EntityFilter<E>,
+  ): Promise<Map<string, CachedRow<EntityMap[E]>[]>>;
+  /** A keyset page ordered by (name, id) with the filter's total count. One round trip. */
+  page<E extends PagedEntity>(entity: E, args: PageArgs<E>): Promise<Page<EntityMap[E]>>;
+  /** canonical id → its external ids, for the ids that have any. One round trip. */
+  externalIds(entity: EntityType, canonicalIds: readonly string[]): Promise<Map<string, ExternalId[]>>;
+  /** external id (in `system`) → canonical id, for the ids known. One round trip. */
+  canonicalIds(entity: EntityType, system: SourceSystem, externalIds: readonly string[]): Promise<Map<string, string>>;
+  /** Records id-map entries without caching a row (an external id points at one canonical id; the last link wins). One round trip. */
+  linkExternalIds(entity: EntityType, links: readonly ExternalLink[]): Promise<void>;
+  /** cached rows of an entity. One round trip. */
+  count(entity: EntityType): Promise<number>;
+  /**
+   * Marks cached rows stale (syncedAt = epoch) — of one entity (optionally only
+   * `ids`) or of every entity. One round trip.
+   */
+  markStale(entity?: EntityType, ids?: readonly string[]): Promise<void>;
+  /**
+   * Deletes cached rows (all of the entity, or `ids`) with their child rows.
+   * The id map is kept: identity is durable, the cache is evictable. One round trip.
+   */
+  evict(entity: EntityType, ids?: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the store (PGlite or PostgreSQL per `config`), applies pending migrations, and returns it. */
+export async function openStore(config: StoreConfig = {}): Promise<Store> {
+  const log = config.logger ?? createLogger('store');
+  const driver = await openDriver(config, log);
+  const counter = new RoundTripCounter();
+  const prisma = new PrismaClient({ adapter: countRoundTrips(driver.adapter, counter) });
+  log.info(
+    { kind: driver.kind, location: driver.location, applied: driver.migration.applied },
+    `canonical store open (${driver.kind})`,
+  );
+  let closing: Promise<void> | undefined;
+  return new SqlStore(driver.kind, prisma, counter, () => {
+    closing ??= (async () => {
+      try {
+        await prisma.$disconnect();
+      } finally {
+        await driver.close();
+        log.debug({ kind: driver.kind }, 'canonical store closed');
+      }
+    })();
+    return closing;
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+interface Envelope {
+  v: unknown;
+  s: SourceSystem;
+  at: string;
+}
+
+function cachedRow<T>(e: Envelope): CachedRow<T> {
+  return { value: e.v as T, source: e.s, syncedAt: new Date(e.at) };
+}
+
+function specOf(entity: EntityType): EntitySpec {
+  const spec = (SPECS as Record<string, EntitySpec | undefined>)[entity];
+  if (!spec || !Object.hasOwn(SPECS, entity)) {
+    throw new TypeError(`unknown entity type "${String(entity)}" (expected one of ${ENTITY_TYPES.join(', ')})`);
+  }
+  return spec;
+}
+
+function checkSystem(system: SourceSystem): void {
+  if (!SOURCE_SYSTEMS.includes(system)) {
+    throw new TypeError(`unknown source system "${String(system)}" (expected one of ${SOURCE_SYSTEMS.join(', ')})`);
+  }
+}
+
+/** The SQL for one row as `{ v: canonical value, s: source, at: syncedAt }` (json), from alias `t`. */
+function envelopeSql(spec: EntitySpec): string {
+  const pairs = jsonPairsSql(spec.cols, 't');
+  const child = spec.child;
+  if (child) {
+    const childPairs = jsonPairsSql(child.cols, 'c');
+    pairs.push(
+      `'${child.field}', coalesce((SELECT json_agg(json_build_object(${childPairs.join(', ')}) ORDER BY c.${child.positionColumn}) ` +
+        `FROM ${child.table} c WHERE c.${child.parentColumn} = t.id), '[]'::json)`,
+    );
+  }
+  pairs.push(
+    `'externalIds', coalesce((SELECT json_agg(json_build_object('system', r.system, 'id', r.external_id) ORDER BY r.system, r.external_id) ` +
+      `FROM external_ref r WHERE r.entity_type = '${spec.entity}' AND r.canonical_id = t.id), '[]'::json)`,
+  );
+  return `json_build_object('v', json_build_object(${pairs.join(', ')}), 's', t.source, 'at', ${isoTimestampSql('t.synced_at')})`;
+}
+
+/**
+ * putMany's row statement: upserts the rows (unless a later syncedAt is cached)
+ * and the external ids; returns the ids actually written.
+ * $1 rows, $2 source, $3 syncedAt, $4 entity type, $5 refs.
+ */
+function putRowsSql(spec: EntitySpec): string {
+  const cols = flatColumns(spec.cols);
+  const names = cols.map((c) => c.name);
+  const recordDef = cols.map((c) => `${c.name} ${c.pgType}`).join(', ');
+  const updates = [...names.filter((n) => n !== 'id'), 'source', 'synced_at'].map((n) => `${n} = excluded.${n}`).join(', ');
+  return (
+    `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordDef})),\n` +
+    `up AS (INSERT INTO ${spec.table} AS t (${names.join(', ')}, source, synced_at) ` +
+    `SELECT ${names.join(', ')}, $2::source_system, $3::timestamptz FROM input ORDER BY id ` +
+    `ON CONFLICT (id) DO UPDATE SET ${updates} WHERE t.synced_at <= excluded.synced_at RETURNING t.id),\n` +
+    `refs AS (${upsertRefsSql('$4', '$5')} RETURNING 1)\n` +
+    `SELECT coalesce(json_agg(id), '[]'::json)::text AS ids FROM up`
+  );
+}
+
+function upsertRefsSql(entityParam: string, refsParam: string): string {
+  return (
+    `INSERT INTO external_ref AS r (entity_type, system, external_id, canonical_id) ` +
+    `SELECT ${entityParam}, x.system, x.external_id, x.canonical_id ` +
+    `FROM jsonb_to_recordset(${refsParam}::jsonb) AS x(system source_system, external_id text, canonical_id text) ORDER BY 2, 3 ` +
+    `ON CONFLICT (entity_type, system, external_id) DO UPDATE SET canonical_id = excluded.canonical_id ` +
+    `WHERE r.canonical_id <> excluded.canonical_id`
+  );
+}
+
+/**
+ * putMany's child statement: replaces the child lists of the written parents.
+ * Runs after putRowsSql in the same transaction, so the parents are locked and
+ * this statement's snapshot sees every committed child row.
+ * $1 written parent ids, $2 child rows.
+ */
+function putChildrenSql(child: ChildSpec): string {
+  const ccols = [
+    { name: child.parentColumn, pgType: 'text' },
+    { name: child.positionColumn, pgType: 'integer' },
+    ...flatColumns(child.cols),
+  ];
+  const cnames = ccols.map((c) => c.name);
+  const keyMatch = child.key.map((k) => `i.${k} = c.${k}`).join(' AND ');
+  const cupdates = cnames.filter((n) => !child.key.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ');
+  return (
+    `WITH child_in AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(${ccols.map((c) => `${c.name} ${c.pgType}`).join(', ')}) ` +
+    `WHERE x.${child.parentColumn} = ANY($1::text[])),\n` +
+    // rows the new lists no longer hold: disjoint from the rows upserted below
+    `child_del AS (DELETE FROM ${child.table} c WHERE c.${child.parentColumn} = ANY($1::text[]) ` +
+    `AND NOT EXISTS (SELECT 1 FROM child_in i WHERE ${keyMatch}))\n` +
+    `INSERT INTO ${child.table} AS c (${cnames.join(', ')}) ` +
+    `SELECT ${cnames.join(', ')} FROM child_in ORDER BY ${child.key.join(', ')} ` +
+    `ON CONFLICT (${child.key.join(', ')}) DO UPDATE SET ${cupdates}`
+  );
+}
+
+function likePattern(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+class SqlStore implements Store {
+  private readonly sql = new Map<string, string>();
+
+  constructor(
+    readonly kind: 'pglite' | 'postgres',
+    readonly prisma: PrismaClient,
+    private readonly counter: RoundTripCounter,
+    private readonly closeFn: () => Promise<void>,
+  ) {}
+
+  roundTrips(): number {
+    return this.counter.value;
+  }
+
+  resetRoundTrips(): void {
+    this.counter.reset();
+  }
+
+  private envelope(spec: EntitySpec): string {
+    return this.cached(`envelope:${spec.entity}`, () => envelopeSql(spec));
+  }
+
+  private cached(key: string, build: () => string): string {
+    let sql = this.sql.get(key);
+    if (sql === undefined) this.sql.set(key, (sql = build()));
+    return sql;
+  }
+
+  private query<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+    return this.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+  }
+
+  private async exec(sql: string, ...params: unknown[]): Promise<void> {
+    await this.prisma.$executeRawUnsafe(sql, ...params);
+  }
+
+  async getMany<E extends EntityType>(entity: E, ids: readonly string[]): Promise<Map<string, CachedRow<EntityMap[E]>>> {
+    const spec = specOf(entity);
+    const out = new Map<string, CachedRow<EntityMap[E]>>();
+    if (ids.length === 0) return out;
+    const rows = await this.query<{ e: string }>(
+      `SELECT ${this.envelope(spec)}::text AS e FROM ${spec.table} t WHERE t.id = ANY($1::text[])`,
+      [...new Set(ids)],
+    );
+    for (const r of rows) {
+      const row = cachedRow<EntityMap[E]>(JSON.parse(r.e) as Envelope);
+      out.set((row.value as { id: string }).id, row);
+    }
+    return out;
+  }
+
+  async putMany<E extends EntityType>(
+    entity: E,
+    values: readonly EntityMap[E][],
+    source: SourceSystem,
+    syncedAt: Date = new Date(),
+  ): Promise<void> {
+    const spec = specOf(entity);
+    checkSystem(source);
+    if (values.length === 0) return;
+    if (!(syncedAt instanceof Date) || Number.isNaN(syncedAt.getTime())) throw new TypeError('syncedAt must be a valid Date');
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const v of values as readonly Record<string, unknown>[]) {
+      if (typeof v?.id !== 'string' || v.id === '') throw new TypeError(`every ${entity} needs a string id`);
+      byId.delete(v.id); // keep the last occurrence, in its position
+      byId.set(v.id, v);
+    }
+    const rows = [...byId.values()].map((v) => toRow(spec.cols, v));
+    const refs = new Map<string, { system: SourceSystem; external_id: string; canonical_id: string }>();
+    for (const v of values as readonly Record<string, unknown>[]) {
+      // every listing's external ids are identity facts, duplicates included
+      for (const x of (v.externalIds as ExternalId[] | undefined) ?? []) {
+        checkSystem(x.system);
+        refs.set(`${x.system}\u0000${x.id}`, { system: x.system, external_id: x.id, canonical_id: v.id as string });
+      }
+    }
+    const params: unknown[] = [JSON.stringify(rows), source, syncedAt.toISOString(), entity, JSON.stringify([...refs.values()])];
+    const rowsSql = this.cached(`put:${entity}`, () => putRowsSql(spec));
+    const child = spec.child;
+    if (!child) {
+      await this.query(rowsSql, ...params);
+      return;
+    }
+    const childRows = new Map<string, Record<string, unknown>>();
+    for (const v of byId.values()) {
+      const items = (v[child.field] as Record<string, unknown>[] | undefined) ?? [];
+      items.forEach((item, i) => {
+        const row = toRow(child.cols, item, { [child.parentColumn]: v.id as string, [child.positionColumn]: i });
+        const key = child.key.map((k) => String(row[k])).join('\u0000');
+        childRows.delete(key); // a child id listed twice: the last listing wins
+        childRows.set(key, row);
+      });
+    }
+    const childSql = this.cached(`children:${entity}`, () => putChildrenSql(child));
+    const childJson = JSON.stringify([...childRows.values()]);
+    await this.prisma.$transaction(
+      async (tx) => {
+        const [r] = await tx.$queryRawUnsafe<{ ids: string }[]>(rowsSql, ...params);
+        const written = JSON.parse(r.ids) as string[];
+        if (written.length > 0) await tx.$executeRawUnsafe(childSql, written, childJson);
+      },
+      { maxWait: 10_000, timeout: 60_000 },
+    );
+  }
+
+  async childrenOf<E extends EntityType>(
+    entity: E,
+    field: ParentField<E>,
+    parentIds: readonly string[],
+    filter?: EntityFilter<E>,
+  ): Promise<Map<string, CachedRow<EntityMap[E]>[]>> {
+    const spec = specOf(entity);
+    const allowed = PARENT_FIELDS[entity] as readonly string[];
+    if (!allowed.includes(field)) {
+      throw new TypeError(
+        `childrenOf(${entity}) groups by ${allowed.length ? allowed.join(' or ') : 'nothing'}, not "${String(field)}"`,
+      );
+    }
+    const key = scalarColumn(spec, field)!;
+    const out = new Map<string, CachedRow<EntityMap[E]>[]>();
+    const ids = [...new Set(parentIds)];
+    for (const id of ids) out.set(id, []);
+    if (ids.length === 0) return out;
+    const params: unknown[] = [ids];
+    const where = [`t.${key.column} = ANY($1::text[])`];
+    for (const [f, v] of Object.entries(filter ?? {})) {
+      if (v === undefined) continue;
+      const col = scalarColumn(spec, f);
+      if (!col) throw new TypeError(`cannot filter ${entity} by "${f}"`);
+      if (v === null) {
+        where.push(`t.${col.column} IS NULL`);
+      } else {
+        params.push(v);
+        where.push(`t.${col.column} = $${params.length}::${col.cast}`);
+      }
+    }
+    const rows = await this.query<{ e: string }>(
+      `SELECT ${this.envelope(spec)}::text AS e FROM ${spec.table} t WHERE ${where.join(' AND ')} ORDER BY ${spec.orderBy}`,
+      ...params,
+    );
+    for (const r of rows) {
+      const row = cachedRow<EntityMap[E]>(JSON.parse(r.e) as Envelope);
+      out.get((row.value as unknown as Record<string, string>)[field])?.push(row);
+    }
+    return out;
+  }
+
+  async page<E extends PagedEntity>(entity: E, args: PageArgs<E>): Promise<Page<EntityMap[E]>> {
+    const spec = specOf(entity);
+    if (entity !== 'customer' && entity !== 'resource') throw new TypeError(`cannot page ${entity}`);
+    const first = args.first;
+    if (!Number.isInteger(first) || first < 0) throw new RangeError(`first must be a non-negative integer, got ${first}`);
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const filter = (args.filter ?? {}) as PageFilters['customer'] & PageFilters['resource'];
+    if (entity === 'customer') {
+      if (filter.status != null) where.push(`t.status = $${params.push(filter.status)}::customer_status`);
+      if (filter.currency != null) where.push(`t.currency = $${params.push(filter.currency)}`);
+      if (filter.nameContains != null && filter.nameContains !== '') {
+        where.push(`t.name ILIKE $${params.push(likePattern(filter.nameContains))}`);
+      }
+    } else if (filter.skill != null) {
+      where.push(`t.skills @> ARRAY[$${params.push(filter.skill)}::text]`);
+    }
+    const filtered = where.length ? where.join(' AND ') : 'true';
+    let keyset = filtered;
+    if (args.after) {
+      keyset += ` AND (t.name, t.id) > ($${params.push(args.after.name)}::text, $${params.push(args.after.id)}::text)`;
+    }
+    const limit = `$${params.push(first + 1)}::int`;
+    const [r] = await this.query<{ total: number; rows: string }>(
+      `SELECT (SELECT count(*) FROM ${spec.table} t WHERE ${filtered})::int AS total, ` +
+        `coalesce((SELECT json_agg(p.e ORDER BY p.name, p.id) FROM (SELECT ${this.envelope(spec)} AS e, t.name, t.id ` +
+        `FROM ${spec.table} t WHERE ${keyset} ORDER BY t.name, t.id LIMIT ${limit}) p), '[]'::json)::text AS rows`,
+      ...params,
+    );
+    const all = (JSON.parse(r.rows) as Envelope[]).map((e) => cachedRow<EntityMap[E]>(e));
+    return { rows: all.slice(0, first), hasNextPage: all.length > first, totalCount: Number(r.total) };
+  }
+
+  async externalIds(entity: EntityType, canonicalIds: readonly string[]): Promise<Map<string, ExternalId[]>> {
+    specOf(entity);
+    const out = new Map<string, ExternalId[]>();
+    if (canonicalIds.length === 0) return out;
+    const rows = await this.query<{ canonical_id: string; system: SourceSystem; external_id: string }>(
+      `SELECT canonical_id, system::text AS system, external_id FROM external_ref ` +
+        `WHERE entity_type = $1 AND canonical_id = ANY($2::text[]) ORDER BY canonical_id, system, external_id`,
+      entity,
+      [...new Set(canonicalIds)],
+    );
+    for (const r of rows) {
+      let list = out.get(r.canonical_id);
+      if (!list) out.set(r.canonical_id, (list = []));
+      list.push({ system: r.system, id: r.external_id });
+    }
+    return out;
+  }
+
+  async canonicalIds(entity: EntityType, system: SourceSystem, externalIds: readonly string[]): Promise<Map<string, string>> {
+    specOf(entity);
+    checkSystem(system);
+    const out = new Map<string, string>();
+    if (externalIds.length === 0) return out;
+    const rows = await this.query<{ external_id: string; canonical_id: string }>(
+      `SELECT external_id, canonical_id FROM external_ref ` +
+        `WHERE entity_type = $1 AND system = $2::source_system AND external_id = ANY($3::text[])`,
+      entity,
+      system,
+      [...new Set(externalIds)],
+    );
+    for (const r of rows) out.set(r.external_id, r.canonical_id);
+    return out;
+  }
+
+  async linkExternalIds(entity: EntityType, links: readonly ExternalLink[]): Promise<void> {
+    specOf(entity);
+    if (links.length === 0) return;
+    const refs = new Map<string, { system: SourceSystem; external_id: string; canonical_id: string }>();
+    for (const l of links) {
+      checkSystem(l.system);
+      refs.set(`${l.system}\u0000${l.externalId}`, { system: l.system, external_id: l.externalId, canonical_id: l.canonicalId });
+    }
+    await this.exec(upsertRefsSql('$1', '$2'), entity, JSON.stringify([...refs.values()]));
+  }
+
+  async count(entity: EntityType): Promise<number> {
+    const spec = specOf(entity);
+    const [r] = await this.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${spec.table}`);
+    return Number(r.n);
+  }
+
+  async markStale(entity?: EntityType, ids?: readonly string[]): Promise<void> {
+    if (entity === undefined) {
+      const ctes = ENTITY_TYPES.map((e, i) => `s${i} AS (UPDATE ${SPECS[e].table} SET synced_at = '${EPOCH}'::timestamptz)`);
+      await this.exec(`WITH ${ctes.join(', ')} SELECT 1`);
+      return;
+    }
+    const spec = specOf(entity);
+    if (ids === undefined) {
+      await this.exec(`UPDATE ${spec.table} SET synced_at = '${EPOCH}'::timestamptz`);
+    } else if (ids.length > 0) {
+      await this.exec(
+        `UPDATE ${spec.table} SET synced_at = '${EPOCH}'::timestamptz WHERE id = ANY($1::text[])`,
+        [...new Set(ids)],
+      );
+    }
+  }
+
+  async evict(entity: EntityType, ids?: readonly string[]): Promise<void> {
+    const spec = specOf(entity);
+    if (ids === undefined) {
+      await this.exec(`DELETE FROM ${spec.table}`);
+    } else if (ids.length > 0) {
+      await this.exec(`DELETE FROM ${spec.table} WHERE id = ANY($1::text[])`, [...new Set(ids)]);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.closeFn();
+  }
+}

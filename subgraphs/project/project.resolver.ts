@@ -1,0 +1,51 @@
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { ProjectStatus as Status } from '../../canonical-schema';
+import type { CacheEntry } from '../../cache';
+import type { SubgraphContext } from '../shared/context';
+import { ProjectStatus } from '../shared/enums';
+import { Project, type ProjectNode } from './project.type';
+import { CustomerRef, OpportunityRef } from './stubs/customer.stub';
+
+export function projectNode(entry: CacheEntry<'project'> | null): ProjectNode | null {
+  return entry && { ...entry.value, freshness: entry.freshness };
+}
+
+@Resolver(() => Project)
+export class ProjectResolver {
+  @Query(() => Project, { nullable: true, description: 'A project by id; null when unknown' })
+  async project(@Arg('id', () => ID) id: string, @Ctx() { reader }: SubgraphContext): Promise<ProjectNode | null> {
+    return projectNode(await reader.load('project', id));
+  }
+
+  @FieldResolver(() => CustomerRef)
+  customer(@Root() project: ProjectNode): CustomerRef {
+    return { id: project.customerId };
+  }
+
+  @FieldResolver(() => OpportunityRef, { nullable: true, description: 'The opportunity this project was sold as, if any' })
+  opportunity(@Root() project: ProjectNode): OpportunityRef | null {
+    return project.opportunityId ? { id: project.opportunityId } : null;
+  }
+}
+
+@Resolver(() => CustomerRef)
+export class CustomerProjectsResolver {
+  @FieldResolver(() => [Project])
+  async projects(
+    @Root() customer: CustomerRef,
+    @Arg('status', () => ProjectStatus, { nullable: true }) status: Status | null,
+    @Ctx() { reader }: SubgraphContext,
+  ): Promise<ProjectNode[]> {
+    const entries = await reader.children('project', 'customerId', customer.id, status ? { status } : undefined);
+    return entries.map((e) => projectNode(e)!);
+  }
+}
+
+@Resolver(() => OpportunityRef)
+export class OpportunityProjectResolver {
+  @FieldResolver(() => Project, { nullable: true, description: 'The project created from this opportunity, once converted' })
+  async project(@Root() opportunity: OpportunityRef, @Ctx() { reader }: SubgraphContext): Promise<ProjectNode | null> {
+    const opp = await reader.loadValue('opportunity', opportunity.id);
+    return opp?.projectId ? projectNode(await reader.load('project', opp.projectId)) : null;
+  }
+}

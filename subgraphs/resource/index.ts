@@ -1,0 +1,26 @@
+import type { GraphQLSchema } from 'graphql';
+import type { SubgraphContext } from '../shared/context';
+import { buildFederatedSchema } from '../shared/federation';
+import { ProjectRef } from './stubs/project.stub';
+import { Assignment, TimeEntry } from './resource.type';
+import { AssignmentResolver, node, ProjectStaffingResolver, ResourceResolver, TimeEntryResolver } from './resource.resolver';
+
+/** The resource subgraph: resources, assignments and time (system of record: the PSA). */
+export function buildResourceSchema(): Promise<GraphQLSchema> {
+  const byId = (entity: 'resource' | 'assignment' | 'timeEntry') => ({
+    __resolveReference: async (ref: { id: string }, { reader }: SubgraphContext) => node(await reader.load(entity, ref.id)),
+  });
+  return buildFederatedSchema(
+    {
+      resolvers: [ResourceResolver, AssignmentResolver, TimeEntryResolver, ProjectStaffingResolver],
+      // reachable only through Project, an entity this subgraph extends: not from Query
+      orphanedTypes: [ProjectRef, Assignment, TimeEntry],
+    },
+    {
+      Resource: byId('resource'),
+      Assignment: byId('assignment'),
+      TimeEntry: byId('timeEntry'),
+      Project: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+    },
+  );
+}

@@ -1,0 +1,157 @@
+import type { CrmData } from '../seed/world';
+import type { SystemModel } from '../server/system-server';
+import { type Dialect, type RouteDef, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
+import { compositeError, CRM_API, CrmStore, notFound, type SfCompositeError, SOQL_PAGE_SIZE, type SoqlResult } from './crm-model';
+import { type SObjectName, SOBJECT_NAMES, SOBJECTS, sobjectOf } from './crm-schema';
+
+/** Most ids or records in one sObject Collections call. */
+export const COMPOSITE_LIMIT = 200;
+
+/** Salesforce errors: `[{ "message", "errorCode", "fields"? }]`. */
+export const salesforceDialect: Dialect = {
+  errorBody: (e) => [{ message: e.message, errorCode: e.code, ...(Array.isArray(e.extra.fields) ? { fields: e.extra.fields } : {}) }],
+  standard: {
+    unauthorized: ['INVALID_SESSION_ID', 'Session expired or invalid'],
+    rateLimited: ['REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.'],
+    unavailable: ['SERVER_UNAVAILABLE', 'Service temporarily unavailable, please retry later'],
+    notFound: ['NOT_FOUND', 'The requested resource does not exist'],
+    methodNotAllowed: ['METHOD_NOT_ALLOWED', 'HTTP method not allowed for this resource'],
+    invalidJson: ['JSON_PARSER_ERROR', 'The request body is not valid JSON'],
+    payloadTooLarge: ['REQUEST_TOO_LARGE', 'The request body is too large'],
+    internal: ['UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support'],
+  },
+};
+
+/** The Salesforce-shaped CRM: sObject reads and writes, SOQL, sObject Collections. */
+export class CrmSystem implements SystemModel<CrmData> {
+  readonly store: CrmStore;
+  readonly routes: readonly RouteDef[];
+
+  constructor(data: CrmData) {
+    this.store = new CrmStore(data);
+    const perObject = SOBJECT_NAMES.flatMap((object): RouteDef[] => [
+      { method: 'GET', template: `${CRM_API}/sobjects/${object}/:id`, handler: (r) => this.getRecord(object, r) },
+      { method: 'POST', template: `${CRM_API}/sobjects/${object}`, handler: (r) => this.createRecord(object, r) },
+      { method: 'PATCH', template: `${CRM_API}/sobjects/${object}/:id`, handler: (r) => this.updateRecord(object, r) },
+      { method: 'GET', template: `${CRM_API}/composite/sobjects/${object}`, handler: (r) => this.getCollection(object, r) },
+    ]);
+    this.routes = [
+      ...perObject,
+      { method: 'GET', template: `${CRM_API}/query`, handler: (r) => this.query(r) },
+      { method: 'GET', template: `${CRM_API}/query/:cursor`, handler: (r) => this.queryMore(r) },
+      { method: 'POST', template: `${CRM_API}/composite/sobjects`, handler: (r) => this.writeCollection('create', r) },
+      { method: 'PATCH', template: `${CRM_API}/composite/sobjects`, handler: (r) => this.writeCollection('update', r) },
+    ];
+  }
+
+  serialize(): CrmData {
+    return this.store.serialize();
+  }
+
+  private getRecord(object: SObjectName, r: SystemRequest): SystemResponse {
+    const record = this.store.get(object, r.params.id);
+    if (!record) throw notFound();
+    const describe = SOBJECTS[object];
+    return { status: 200, body: this.store.render(describe, record, this.store.resolveFields(describe, r.query.get('fields'))) };
+  }
+
+  private createRecord(object: SObjectName, r: SystemRequest): SystemResponse {
+    const id = this.store.create(object, r.body ?? {}, r.now);
+    return { status: 201, headers: { location: `${CRM_API}/sobjects/${object}/${id}` }, body: { id, success: true, errors: [] } };
+  }
+
+  private updateRecord(object: SObjectName, r: SystemRequest): SystemResponse {
+    this.store.update(object, r.params.id, r.body ?? {}, r.now);
+    return { status: 204 };
+  }
+
+  private query(r: SystemRequest): SystemResponse {
+    const q = r.query.get('q');
+    if (q === null || q.trim() === '') throw new VendorError(400, 'MALFORMED_QUERY', 'A SOQL query must be given in the q parameter');
+    const result = this.store.query(q);
+    const total = result.rows.length;
+    if (total <= SOQL_PAGE_SIZE) return { status: 200, body: this.page(result, 0, total) };
+    const locator = this.store.openCursor(result);
+    return { status: 200, body: this.page(result, 0, total, locator) };
+  }
+
+  private queryMore(r: SystemRequest): SystemResponse {
+    const m = /^(.+)-(\d+)$/.exec(r.params.cursor);
+    const cursor = m ? this.store.readCursor(m[1]) : undefined;
+    if (!m || !cursor || Number(m[2]) >= cursor.total) {
+      throw new VendorError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+    }
+    return { status: 200, body: this.page(cursor.result, Number(m[2]), cursor.total, m[1]) };
+  }
+
+  private page(result: SoqlResult, offset: number, total: number, locator?: string): Record<string, unknown> {
+    const end = Math.min(total, offset + SOQL_PAGE_SIZE);
+    const records = result.rows.slice(offset, end).map((row) => this.store.render(result.object, row, result.fields));
+    const body: Record<string, unknown> = { totalSize: total, done: end >= total, records };
+    if (end < total) body.nextRecordsUrl = `${CRM_API}/query/${locator}-${end}`;
+    return body;
+  }
+
+  private getCollection(object: SObjectName, r: SystemRequest): SystemResponse {
+    const raw = r.query.get('ids');
+    if (raw === null || raw.trim() === '') throw new VendorError(400, 'MISSING_ARGUMENT', 'ids parameter is required');
+    const ids = raw.split(',').map((s) => s.trim());
+    if (ids.length > COMPOSITE_LIMIT) {
+      throw new VendorError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${COMPOSITE_LIMIT} records into this call`);
+    }
+    const describe = SOBJECTS[object];
+    const fields = this.store.resolveFields(describe, r.query.get('fields'));
+    return {
+      status: 200,
+      body: ids.map((id) => {
+        const record = this.store.get(object, id);
+        return record ? this.store.render(describe, record, fields) : null;
+      }),
+    };
+  }
+
+  private writeCollection(mode: 'create' | 'update', r: SystemRequest): SystemResponse {
+    const body = r.body as { allOrNone?: unknown; records?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null || !Array.isArray(body.records)) {
+      throw new VendorError(400, 'JSON_PARSER_ERROR', 'Expected a JSON object with a records array');
+    }
+    const records = body.records as unknown[];
+    if (records.length > COMPOSITE_LIMIT) {
+      throw new VendorError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${COMPOSITE_LIMIT} records into this call`);
+    }
+    const allOrNone = body.allOrNone === true;
+    const items = records.map((rec) => {
+      const type = typeof rec === 'object' && rec !== null ? (rec as { attributes?: { type?: unknown } }).attributes?.type : undefined;
+      const object = typeof type === 'string' ? sobjectOf(type) : undefined;
+      if (!object) throw new VendorError(400, 'INVALID_TYPE', 'Must send a concrete entity type.');
+      const { Id, ...fields } = rec as Record<string, unknown>;
+      const id = typeof Id === 'string' ? Id : undefined;
+      if (mode === 'create' && Id !== undefined) {
+        return { object: object.name, id, fields, errors: [{ statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: 'cannot specify Id in an insert call', fields: ['Id'] }] };
+      }
+      if (mode === 'update' && id === undefined) {
+        return { object: object.name, id, fields, errors: [{ statusCode: 'MISSING_ARGUMENT', message: 'Id not specified in an update call', fields: [] }] };
+      }
+      return { object: object.name, id, fields, errors: this.store.check(object.name, fields, mode, id) };
+    });
+    const anyFailed = items.some((i) => i.errors.length > 0);
+    const rolledBack: SfCompositeError = {
+      statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+      message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+      fields: [],
+    };
+    const results = items.map((item) => {
+      const idPart = item.id !== undefined ? { id: this.store.get(item.object, item.id)?.Id ?? item.id } : {};
+      if (item.errors.length) return { ...idPart, success: false, errors: item.errors };
+      if (allOrNone && anyFailed) return { ...idPart, success: false, errors: [rolledBack] };
+      try {
+        if (mode === 'create') return { id: this.store.create(item.object, item.fields, r.now), success: true, errors: [] };
+        this.store.update(item.object, item.id!, item.fields, r.now);
+        return { ...idPart, success: true, errors: [] };
+      } catch (e) {
+        return { ...idPart, success: false, errors: [compositeError(e)] };
+      }
+    });
+    return { status: 200, body: results };
+  }
+}

@@ -1,0 +1,68 @@
+import { gql, startTestStack } from '../support/stack';
+
+/** The BI query of issue 2: customers → projects → assignments → resource, and customers → invoices. */
+export const BI_QUERY = `query BI($first: Int) {
+  customers(first: $first) {
+    edges { node {
+      name
+      projects { code status assignments { role resource { name title } } }
+      invoices { number status total { amount currency } }
+    } }
+  }
+}`;
+
+interface Cost {
+  customers: number;
+  /** SuiteQL pages beyond the first that the ERP's 1,000-row page limit forces for this world */
+  erpExtraPages: number;
+  calls: Record<string, number>;
+  roundTrips: number;
+}
+
+async function measure(customers: number): Promise<{ cold: Cost; warm: Cost }> {
+  const t = await startTestStack({ customers });
+  try {
+    const [invoices, projects] = await Promise.all([t.adapters.ERP.listAll('invoice'), t.adapters.ERP.listAll('project')]);
+    const extra = (rows: number) => Math.max(0, Math.ceil(rows / 1000) - 1);
+    const erpExtraPages =
+      extra(invoices.length) + extra(invoices.reduce((n, i) => n + i.lines.length, 0)) +
+      extra(projects.length) + extra(projects.reduce((n, p) => n + p.changeOrders.length, 0));
+    const run = async (): Promise<Cost> => {
+      t.adapters.resetStats();
+      t.store.resetRoundTrips();
+      const r: any = await gql(t.gatewayUrl, BI_QUERY, { first: 500 });
+      expect(r.errors).toBeUndefined();
+      const stats = t.adapters.stats();
+      return {
+        customers: r.data.customers.edges.length,
+        erpExtraPages,
+        calls: { CRM: stats.CRM.calls, ERP: stats.ERP.calls, PSA: stats.PSA.calls },
+        roundTrips: t.store.roundTrips(),
+      };
+    };
+    await t.store.markStale();
+    const cold = await run();
+    const warm = await run();
+    return { cold, warm };
+  } finally {
+    await t.stop();
+  }
+}
+
+test('source calls and database round trips of a BI query do not grow with the number of customers', async () => {
+  const small = await measure(10);
+  const large = await measure(100);
+  // the worlds differ tenfold...
+  expect(small.cold.customers).toBeGreaterThanOrEqual(10);
+  expect(large.cold.customers).toBeGreaterThanOrEqual(10 * small.cold.customers * 0.8);
+  // ...a cold cache reads every level through the adapters, in the same number of calls
+  expect(small.cold.calls.CRM).toBeGreaterThan(0);
+  expect(small.cold.calls.ERP).toBeGreaterThan(0);
+  expect(small.cold.calls.PSA).toBeGreaterThan(0);
+  // (beyond the pages NetSuite's 1,000-row SuiteQL page forces on a bigger world: a vendor limit, not N+1)
+  expect(large.cold.calls).toEqual({ ...small.cold.calls, ERP: small.cold.calls.ERP + large.cold.erpExtraPages - small.cold.erpExtraPages });
+  expect(large.cold.roundTrips).toBe(small.cold.roundTrips);
+  // ...and a warm cache asks no source system at all
+  expect(large.warm.calls).toEqual({ CRM: 0, ERP: 0, PSA: 0 });
+  expect(large.warm.roundTrips).toBe(small.warm.roundTrips);
+}, 120_000);
