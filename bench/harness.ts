@@ -7,27 +7,32 @@ export interface ChildStack {
   gatewayUrl: string;
   customerUrl: string;
   pid: number;
-  ask<T = Record<string, unknown>>(cmd: string): Promise<T>;
+  ask<T = Record<string, unknown>>(cmd: string, args?: object): Promise<T>;
   /** Peak resident set size of the child so far, in MB (Linux VmHWM). */
   peakRssMb(): number;
   stop(): Promise<void>;
 }
 
-export async function startChildStack(options: { customers: number; latencyMs: number; ttlSeconds?: number }): Promise<ChildStack> {
+export async function startChildStack(
+  options: { customers: number; latencyMs: number; ttlSeconds?: number },
+  /** extra node flags for the child (e.g. `--cpu-prof`) */
+  execArgv: string[] = [],
+): Promise<ChildStack> {
   const child: ChildProcess = fork(path.join(__dirname, 'stack-child.js'), [JSON.stringify(options)], {
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    execArgv: [...process.execArgv, ...execArgv],
   });
   const ready = await new Promise<{ gatewayUrl: string; customerUrl: string }>((resolve, reject) => {
     child.once('message', (m: any) => (m.ready ? resolve(m) : reject(new Error('child did not start'))));
     child.once('exit', (code) => reject(new Error(`stack child exited with ${code}`)));
   });
   let queue = Promise.resolve<unknown>(undefined);
-  const ask = <T>(cmd: string) => {
+  const ask = <T>(cmd: string, args: object = {}) => {
     const p = queue.then(
       () =>
         new Promise<T>((resolve) => {
           child.once('message', (m) => resolve(m as T));
-          child.send({ cmd });
+          child.send({ ...args, cmd });
         }),
     );
     queue = p.catch(() => undefined);

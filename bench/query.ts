@@ -1,17 +1,8 @@
 // npm run bench:query — the read path's figures (issue 2). Writes bench/results/query.json.
 import autocannon from 'autocannon';
 import { startChildStack, postJson, writeResult, type ChildStack } from './harness';
+import { BI_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries';
 
-const BI_QUERY = `query BI($first: Int) {
-  customers(first: $first) {
-    edges { node {
-      name
-      projects { code status assignments { role resource { name title } } }
-      invoices { number status total { amount currency } }
-    } }
-  }
-}`;
-const SINGLE_SUBGRAPH_QUERY = `{ customers(first: 20) { totalCount edges { node { id name status currency legalEntity } } } }`;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const LATENCY_MS = Number(process.env.BENCH_SYSTEM_LATENCY_MS ?? 5);
 

@@ -3,7 +3,8 @@
 // and answers { cmd } messages from the benchmark driver.
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { startAll } from '../runtime';
@@ -35,8 +36,25 @@ async function main() {
         ? { customer: 3600, opportunity: 3600, project: 3600, resource: 3600, assignment: 3600, timeEntry: 3600, invoice: 3600, payment: 3600 }
         : { customer: ttl, opportunity: ttl, project: ttl, resource: ttl, assignment: ttl, timeEntry: ttl, invoice: ttl, payment: ttl },
   });
-  process.on('message', async (msg: { cmd: string }) => {
-    if (msg.cmd === 'reset') {
+  let profiler: Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => profiler!.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  process.on('message', async (msg: { cmd: string; file?: string }) => {
+    if (msg.cmd === 'profile-start') {
+      // a CPU profile of this process from now until profile-stop (bench/profile-bi)
+      profiler = new Session();
+      profiler.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 500 });
+      await post('Profiler.start');
+      process.send!({ ok: true });
+    } else if (msg.cmd === 'profile-stop') {
+      const { profile } = await post('Profiler.stop');
+      profiler!.disconnect();
+      profiler = undefined;
+      writeFileSync(msg.file!, JSON.stringify(profile));
+      process.send!({ file: msg.file });
+    } else if (msg.cmd === 'reset') {
       tandem.adapters.resetStats();
       tandem.store.resetRoundTrips();
       process.send!({ ok: true });
