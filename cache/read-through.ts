@@ -51,14 +51,29 @@ export class CanonicalCache {
 
   /** Reads `ids`, returning results in the same order. */
   async read<E extends EntityType>(entity: E, ids: readonly string[], opts: ReadOptions = {}): Promise<ReadResult<E>[]> {
-    const rows = await this.store.getMany(entity, ids);
+    return this.serve(entity, ids, await this.store.getMany(entity, ids), opts);
+  }
+
+  /**
+   * Serves `ids` from rows already read from the store (e.g. a page): fresh
+   * rows as they are, missing or stale ones (or all, with `fresh`) read
+   * through in one batch. Results in the order of `ids`.
+   */
+  async serve<E extends EntityType>(
+    entity: E,
+    ids: readonly string[],
+    rows: ReadonlyMap<string, CachedRow<EntityMap[E]>>,
+    opts: ReadOptions = {},
+  ): Promise<ReadResult<E>[]> {
     const results = new Map<string, ReadResult<E> | Promise<ReadResult<E>>>();
     const toRefresh: { id: string; row?: CachedRow<EntityMap[E]> }[] = [];
+    const now = Date.now();
     for (const id of new Set(ids)) {
       const row = rows.get(id);
-      if (row && !opts.fresh && !this.isStale(entity, row.syncedAt)) results.set(id, this.entry(entity, row, false));
+      if (row && !opts.fresh && !this.isStale(entity, row.syncedAt, now)) results.set(id, this.entry(entity, row, false, now));
       else toRefresh.push({ id, row });
     }
+    if (toRefresh.length === 0) return ids.map((id) => (results.get(id) as ReadResult<E> | undefined) ?? null);
     for (const [id, p] of this.refresh(entity, toRefresh, opts)) results.set(id, p);
     const settled = new Map<string, ReadResult<E>>();
     for (const [id, r] of results) settled.set(id, await r);
@@ -189,10 +204,10 @@ export class CanonicalCache {
     return out;
   }
 
-  private entry<E extends EntityType>(entity: E, row: CachedRow<EntityMap[E]>, failed: boolean): CacheEntry<E> {
+  private entry<E extends EntityType>(entity: E, row: CachedRow<EntityMap[E]>, failed: boolean, now = Date.now()): CacheEntry<E> {
     return {
       value: row.value,
-      freshness: { source: row.source, syncedAt: row.syncedAt, stale: failed || this.isStale(entity, row.syncedAt) },
+      freshness: { source: row.source, syncedAt: row.syncedAt, stale: failed || this.isStale(entity, row.syncedAt, now) },
     };
   }
 }

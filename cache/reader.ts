@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityType } from '../canonical-schema';
 import type { CacheEntry, CanonicalCache, ChildField, ReadResult } from './read-through';
-import type { SourceFailure } from './source-failure';
+import { SourceReadError, type SourceFailure } from './source-failure';
 import type { EntityFilter, PageArgs, PagedEntity } from '../store';
 
 
@@ -27,14 +27,23 @@ export class Reader {
   }
 
   /**
-   * A keyset page of customers or resources from the cache, each row then read
-   * through the loaders (so stale rows are refreshed in one batch). Rows that
-   * vanished from their system of record are left out.
+   * A keyset page of customers or resources from the cache: fresh rows served
+   * as the page read them, stale ones refreshed in one batch. Each result also
+   * primes this request's loader, so later loads of the same ids read nothing.
+   * Rows that vanished from their system of record are left out.
    */
   async page<E extends PagedEntity>(entity: E, args: PageArgs<E>): Promise<{ entries: CacheEntry<E>[]; hasNextPage: boolean; totalCount: number }> {
     const page = await this.cache.store.page(entity, args);
-    const loaded = await Promise.all(page.rows.map((r) => this.load(entity, r.value.id)));
-    return { entries: loaded.filter((e): e is CacheEntry<E> => e !== null), hasNextPage: page.hasNextPage, totalCount: page.totalCount };
+    const ids = page.rows.map((r) => r.value.id);
+    const results = await this.cache.serve(entity, ids, new Map(page.rows.map((r, i) => [ids[i], r])), { onFailure: this.onFailure });
+    const loader = this.entityLoader(entity, false);
+    const entries: CacheEntry<E>[] = [];
+    results.forEach((r, i) => {
+      loader.prime(ids[i], r);
+      if (r instanceof SourceReadError) throw r;
+      if (r !== null) entries.push(r);
+    });
+    return { entries, hasNextPage: page.hasNextPage, totalCount: page.totalCount };
   }
 
   /** The cached children of `parentId` (e.g. a customer's projects), stale ones refreshed. */

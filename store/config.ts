@@ -1,4 +1,4 @@
-import { ConfigError, envString, type Logger } from '../lib';
+import { ConfigError, envInt, envString, type Logger } from '../lib';
 
 export interface StoreConfig {
   /**
@@ -12,16 +12,39 @@ export interface StoreConfig {
   dataDir?: string;
   /** in-memory PGlite for tests (ignored when databaseUrl is set) */
   memory?: boolean;
+  /**
+   * The in-memory row cache in front of the database (store/row-cache.ts): the
+   * number of entries it may hold (a row or a list member counts one), or
+   * false / 0 for none. It is only correct while this process is the
+   * database's only writer, so it defaults to on for the embedded PGlite
+   * (which one process owns) and off for PostgreSQL.
+   * @default 50000 on PGlite, off on PostgreSQL
+   */
+  rowCache?: boolean | number;
   logger?: Logger;
 }
 
-/** Reads DATABASE_URL and TANDEM_DATA_DIR. */
+export const DEFAULT_ROW_CACHE_ENTRIES = 50_000;
+
+/** Reads DATABASE_URL, TANDEM_DATA_DIR and TANDEM_STORE_ROW_CACHE (entries; 0 = off). */
 export function storeConfigFromEnv(): StoreConfig {
   const databaseUrl = envString('DATABASE_URL');
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL, got "${redactUrl(databaseUrl)}"`);
   }
-  return { databaseUrl, dataDir: envString('TANDEM_DATA_DIR', '.data') };
+  const config: StoreConfig = { databaseUrl, dataDir: envString('TANDEM_DATA_DIR', '.data') };
+  if (envString('TANDEM_STORE_ROW_CACHE') !== undefined) config.rowCache = envInt('TANDEM_STORE_ROW_CACHE', 0, 0);
+  return config;
+}
+
+/** The row cache's size for a store of `kind` under `config` (0 = none). */
+export function rowCacheEntries(config: StoreConfig, kind: 'pglite' | 'postgres'): number {
+  const v = config.rowCache;
+  if (v === undefined) return kind === 'pglite' ? DEFAULT_ROW_CACHE_ENTRIES : 0;
+  if (v === true) return DEFAULT_ROW_CACHE_ENTRIES;
+  if (v === false) return 0;
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`rowCache must be a non-negative integer, got ${v}`);
+  return v;
 }
 
 export function isPostgresUrl(url: string): boolean {

@@ -8,6 +8,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from '../lib';
 import { isPostgresUrl, redactUrl, type StoreConfig } from './config';
 import { migrate, pgliteSession, pgSession, quoteIdent, type MigrationResult } from './migrate';
+import { WriteTracker } from './row-cache';
 
 /** An open database: the adapter Prisma runs on, migrated, and how to close it. */
 export interface Driver {
@@ -16,6 +17,8 @@ export interface Driver {
   /** where the data lives (redacted URL or directory), for logs */
   location: string;
   migration: MigrationResult;
+  /** the writes to this database seen in this process, for the row caches of every store on it */
+  writes: WriteTracker;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ async function openPostgres(url: string, log: Logger): Promise<Driver> {
     adapter: new PrismaPg(pool, { schema, onPoolError: (err) => log.warn({ err }, 'PostgreSQL pool error') }),
     location,
     migration,
+    writes: new WriteTracker(),
     close: () => pool.end(),
   };
 }
@@ -92,6 +96,8 @@ interface SharedPGlite {
   /** the instance, migrated once however many stores open it */
   ready: Promise<{ db: PGlite; migration: MigrationResult }>;
   refs: number;
+  /** shared like the instance: a write through any store on it reaches every store's row cache */
+  writes: WriteTracker;
 }
 const openDirs = new Map<string, SharedPGlite>();
 /** directories whose instance is being closed: a new open waits for that */
@@ -102,7 +108,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     const db = await createPGlite(undefined);
     try {
       const migration = await migrate(pgliteSession(db), { logger: log });
-      return { kind: 'pglite', adapter: new PrismaPGlite(db), location: 'memory', migration, close: () => db.close() };
+      return { kind: 'pglite', adapter: new PrismaPGlite(db), location: 'memory', migration, writes: new WriteTracker(), close: () => db.close() };
     } catch (e) {
       await db.close().catch(() => undefined);
       throw e;
@@ -125,7 +131,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
         throw e;
       }
     })();
-    shared = { ready, refs: 0 };
+    shared = { ready, refs: 0, writes: new WriteTracker() };
     openDirs.set(dir, shared);
   }
   const entry = shared;
@@ -158,6 +164,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     adapter: new PrismaPGlite(opened.db),
     location: dir,
     migration: opened.migration,
+    writes: entry.writes,
     close: async () => {
       if (closed) return;
       closed = true;

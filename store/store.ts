@@ -1,7 +1,7 @@
 import type { EntityMap, EntityType, ExternalId, SourceSystem } from '../canonical-schema';
 import { ENTITY_TYPES, SOURCE_SYSTEMS } from '../canonical-schema';
 import { createLogger } from '../lib';
-import type { StoreConfig } from './config';
+import { rowCacheEntries, type StoreConfig } from './config';
 import { openDriver } from './drivers';
 import {
   flatColumns,
@@ -18,6 +18,7 @@ import {
 } from './entities';
 import { PrismaClient } from './generated/prisma/client';
 import { countRoundTrips, RoundTripCounter } from './round-trips';
+import { RowCache, type WriteTracker } from './row-cache';
 
 /** A cached canonical value and where and when it came from. */
 export interface CachedRow<T> {
@@ -140,13 +141,18 @@ export async function openStore(config: StoreConfig = {}): Promise<Store> {
   const log = config.logger ?? createLogger('store');
   const driver = await openDriver(config, log);
   const counter = new RoundTripCounter();
-  const prisma = new PrismaClient({ adapter: countRoundTrips(driver.adapter, counter) });
+  const prisma = new PrismaClient({ adapter: countRoundTrips(driver.writes.wrap(driver.adapter), counter) });
+  const entries = rowCacheEntries(config, driver.kind);
+  const rowCache = entries > 0 ? new RowCache<CachedRow<unknown>>(entries) : undefined;
+  const unsubscribe = rowCache ? driver.writes.subscribe((entities, ids) => rowCache.invalidate(entities, ids)) : () => undefined;
   log.info(
-    { kind: driver.kind, location: driver.location, applied: driver.migration.applied },
+    { kind: driver.kind, location: driver.location, applied: driver.migration.applied, rowCache: entries },
     `canonical store open (${driver.kind})`,
   );
   let closing: Promise<void> | undefined;
-  return new SqlStore(driver.kind, prisma, counter, () => {
+  return new SqlStore(driver.kind, prisma, counter, driver.writes, rowCache, () => {
+    unsubscribe();
+    rowCache?.clear();
     closing ??= (async () => {
       try {
         await prisma.$disconnect();
@@ -266,6 +272,16 @@ function likePattern(s: string): string {
   return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** A list of the row cache: a parent's children under one filter, or one page. */
+function filterKey(filter: object | null | undefined): string {
+  if (!filter) return '';
+  return JSON.stringify(
+    Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
 class SqlStore implements Store {
   private readonly sql = new Map<string, string>();
 
@@ -273,8 +289,25 @@ class SqlStore implements Store {
     readonly kind: 'pglite' | 'postgres',
     readonly prisma: PrismaClient,
     private readonly counter: RoundTripCounter,
+    private readonly writes: WriteTracker,
+    private readonly rowCache: RowCache<CachedRow<unknown>> | undefined,
     private readonly closeFn: () => Promise<void>,
   ) {}
+
+  /** Runs a write of the store's own to `entities` (rows `ids`, or all), telling the row caches before and after. */
+  private async writing<T>(entities: readonly EntityType[], ids: readonly string[] | undefined, run: () => Promise<T>): Promise<T> {
+    const end = this.writes.begin(entities, ids);
+    try {
+      return await run();
+    } finally {
+      end();
+    }
+  }
+
+  /** The store's own write statement `sql`, reported through `writing` rather than by the adapter wrapper. */
+  private owned(sql: string): string {
+    return this.writes.own(sql);
+  }
 
   roundTrips(): number {
     return this.counter.value;
@@ -306,14 +339,30 @@ class SqlStore implements Store {
     const spec = specOf(entity);
     const out = new Map<string, CachedRow<EntityMap[E]>>();
     if (ids.length === 0) return out;
+    const cache = this.rowCache;
+    let missing: string[] = [...new Set(ids)];
+    if (cache) {
+      missing = [];
+      for (const id of new Set(ids)) {
+        const row = cache.row(entity, id) as CachedRow<EntityMap[E]> | undefined;
+        if (row) out.set(id, row);
+        else missing.push(id);
+      }
+      if (missing.length === 0) return out;
+    }
+    const token = this.writes.snapshot(entity);
     const rows = await this.query<{ e: string }>(
       `SELECT ${this.envelope(spec)}::text AS e FROM ${spec.table} t WHERE t.id = ANY($1::text[])`,
-      [...new Set(ids)],
+      missing,
     );
+    const read = new Map<string, CachedRow<unknown>>();
     for (const r of rows) {
       const row = cachedRow<EntityMap[E]>(JSON.parse(r.e) as Envelope);
-      out.set((row.value as { id: string }).id, row);
+      const id = (row.value as { id: string }).id;
+      out.set(id, row);
+      read.set(id, row);
     }
+    if (cache && this.writes.unchanged(entity, token)) cache.putRows(entity, read);
     return out;
   }
 
@@ -345,8 +394,10 @@ class SqlStore implements Store {
     const params: unknown[] = [JSON.stringify(rows), source, syncedAt.toISOString(), entity, JSON.stringify([...refs.values()])];
     const rowsSql = this.cached(`put:${entity}`, () => putRowsSql(spec));
     const child = spec.child;
+    const putIds = [...byId.keys()];
+    this.owned(rowsSql);
     if (!child) {
-      await this.query(rowsSql, ...params);
+      await this.writing([entity], putIds, () => this.query(rowsSql, ...params));
       return;
     }
     const childRows = new Map<string, Record<string, unknown>>();
@@ -359,16 +410,16 @@ class SqlStore implements Store {
         childRows.set(key, row);
       });
     }
-    const childSql = this.cached(`children:${entity}`, () => putChildrenSql(child));
+    const childSql = this.owned(this.cached(`children:${entity}`, () => putChildrenSql(child)));
     const childJson = JSON.stringify([...childRows.values()]);
-    await this.prisma.$transaction(
+    await this.writing([entity], putIds, () => this.prisma.$transaction(
       async (tx) => {
         const [r] = await tx.$queryRawUnsafe<{ ids: string }[]>(rowsSql, ...params);
         const written = JSON.parse(r.ids) as string[];
         if (written.length > 0) await tx.$executeRawUnsafe(childSql, written, childJson);
       },
       { maxWait: 10_000, timeout: 60_000 },
-    );
+    ));
   }
 
   async childrenOf<E extends EntityType>(
@@ -386,9 +437,22 @@ class SqlStore implements Store {
     }
     const key = scalarColumn(spec, field)!;
     const out = new Map<string, CachedRow<EntityMap[E]>[]>();
-    const ids = [...new Set(parentIds)];
+    let ids = [...new Set(parentIds)];
     for (const id of ids) out.set(id, []);
     if (ids.length === 0) return out;
+    const cache = this.rowCache;
+    const listPrefix = `${field}\u0000${filterKey(filter)}\u0000`;
+    if (cache) {
+      const missing: string[] = [];
+      for (const id of ids) {
+        const hit = cache.list(entity, listPrefix + id);
+        if (hit) out.set(id, hit.rows as CachedRow<EntityMap[E]>[]);
+        else missing.push(id);
+      }
+      if (missing.length === 0) return out;
+      ids = missing;
+    }
+    const token = this.writes.snapshot(entity);
     const params: unknown[] = [ids];
     const where = [`t.${key.column} = ANY($1::text[])`];
     for (const [f, v] of Object.entries(filter ?? {})) {
@@ -406,9 +470,15 @@ class SqlStore implements Store {
       `SELECT ${this.envelope(spec)}::text AS e FROM ${spec.table} t WHERE ${where.join(' AND ')} ORDER BY ${spec.orderBy}`,
       ...params,
     );
+    const read = new Map<string, CachedRow<unknown>>();
     for (const r of rows) {
       const row = cachedRow<EntityMap[E]>(JSON.parse(r.e) as Envelope);
       out.get((row.value as unknown as Record<string, string>)[field])?.push(row);
+      read.set((row.value as { id: string }).id, row);
+    }
+    if (cache && this.writes.unchanged(entity, token)) {
+      cache.putRows(entity, read);
+      for (const id of ids) cache.putList(entity, listPrefix + id, { ids: out.get(id)!.map((r) => (r.value as { id: string }).id) });
     }
     return out;
   }
@@ -430,6 +500,13 @@ class SqlStore implements Store {
     } else if (filter.skill != null) {
       where.push(`t.skills @> ARRAY[$${params.push(filter.skill)}::text]`);
     }
+    const cache = this.rowCache;
+    const listKey = `page\u0000${first}\u0000${args.after ? `${args.after.name}\u0000${args.after.id}` : ''}\u0000${filterKey(filter)}`;
+    if (cache) {
+      const hit = cache.list(entity, listKey);
+      if (hit) return { rows: hit.rows as CachedRow<EntityMap[E]>[], hasNextPage: hit.entry.hasNextPage!, totalCount: hit.entry.totalCount! };
+    }
+    const token = this.writes.snapshot(entity);
     const filtered = where.length ? where.join(' AND ') : 'true';
     let keyset = filtered;
     if (args.after) {
@@ -443,7 +520,13 @@ class SqlStore implements Store {
       ...params,
     );
     const all = (JSON.parse(r.rows) as Envelope[]).map((e) => cachedRow<EntityMap[E]>(e));
-    return { rows: all.slice(0, first), hasNextPage: all.length > first, totalCount: Number(r.total) };
+    const page = { rows: all.slice(0, first), hasNextPage: all.length > first, totalCount: Number(r.total) };
+    if (cache && this.writes.unchanged(entity, token)) {
+      const ids = page.rows.map((row) => (row.value as { id: string }).id);
+      cache.putRows(entity, page.rows.map((row, i) => [ids[i], row]));
+      cache.putList(entity, listKey, { ids, hasNextPage: page.hasNextPage, totalCount: page.totalCount });
+    }
+    return page;
   }
 
   async externalIds(entity: EntityType, canonicalIds: readonly string[]): Promise<Map<string, ExternalId[]>> {
@@ -488,7 +571,9 @@ class SqlStore implements Store {
       checkSystem(l.system);
       refs.set(`${l.system}\u0000${l.externalId}`, { system: l.system, external_id: l.externalId, canonical_id: l.canonicalId });
     }
-    await this.exec(upsertRefsSql('$1', '$2'), entity, JSON.stringify([...refs.values()]));
+    const sql = this.owned(this.cached('link', () => upsertRefsSql('$1', '$2')));
+    const ids = [...new Set(links.map((l) => l.canonicalId))];
+    await this.writing([entity], ids, () => this.exec(sql, entity, JSON.stringify([...refs.values()])));
   }
 
   async count(entity: EntityType): Promise<number> {
@@ -500,26 +585,30 @@ class SqlStore implements Store {
   async markStale(entity?: EntityType, ids?: readonly string[]): Promise<void> {
     if (entity === undefined) {
       const ctes = ENTITY_TYPES.map((e, i) => `s${i} AS (UPDATE ${SPECS[e].table} SET synced_at = '${EPOCH}'::timestamptz)`);
-      await this.exec(`WITH ${ctes.join(', ')} SELECT 1`);
+      const sql = this.owned(`WITH ${ctes.join(', ')} SELECT 1`);
+      await this.writing(ENTITY_TYPES, undefined, () => this.exec(sql));
       return;
     }
     const spec = specOf(entity);
     if (ids === undefined) {
-      await this.exec(`UPDATE ${spec.table} SET synced_at = '${EPOCH}'::timestamptz`);
+      const sql = this.owned(`UPDATE ${spec.table} SET synced_at = '${EPOCH}'::timestamptz`);
+      await this.writing([entity], undefined, () => this.exec(sql));
     } else if (ids.length > 0) {
-      await this.exec(
-        `UPDATE ${spec.table} SET synced_at = '${EPOCH}'::timestamptz WHERE id = ANY($1::text[])`,
-        [...new Set(ids)],
-      );
+      const unique = [...new Set(ids)];
+      const sql = this.owned(`UPDATE ${spec.table} SET synced_at = '${EPOCH}'::timestamptz WHERE id = ANY($1::text[])`);
+      await this.writing([entity], unique, () => this.exec(sql, unique));
     }
   }
 
   async evict(entity: EntityType, ids?: readonly string[]): Promise<void> {
     const spec = specOf(entity);
     if (ids === undefined) {
-      await this.exec(`DELETE FROM ${spec.table}`);
+      const sql = this.owned(`DELETE FROM ${spec.table}`);
+      await this.writing([entity], undefined, () => this.exec(sql));
     } else if (ids.length > 0) {
-      await this.exec(`DELETE FROM ${spec.table} WHERE id = ANY($1::text[])`, [...new Set(ids)]);
+      const unique = [...new Set(ids)];
+      const sql = this.owned(`DELETE FROM ${spec.table} WHERE id = ANY($1::text[])`);
+      await this.writing([entity], unique, () => this.exec(sql, unique));
     }
   }
 
