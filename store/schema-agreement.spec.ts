@@ -37,7 +37,7 @@ function readPrismaSchema(file: string): { models: PModel[]; enums: Map<string, 
     const values = body.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('@@'));
     enums.set(name, { db: /@@map\("([^"]+)"\)/.exec(body)?.[1] ?? name, values });
   }
-  const blocks = [...src.matchAll(/^model\s+(\w+)\s*\{([^}]*)\}/gm)].map(([, name, body]) => ({ name, body }));
+  const blocks = [...src.matchAll(/^model\s+(\w+)\s*\{([\s\S]*?)^\}/gm)].map(([, name, body]) => ({ name, body }));
   const modelNames = new Set(blocks.map((b) => b.name));
   const tableOf = (model: string) => /@@map\("([^"]+)"\)/.exec(blocks.find((b) => b.name === model)!.body)?.[1] ?? model;
   const models = blocks.map(({ name, body }): PModel => {
@@ -88,6 +88,8 @@ function expectedType(f: PField, enums: Map<string, { db: string }>): string {
   else if (f.type === 'Int') t = 'integer';
   else if (f.type === 'Float') t = 'double precision';
   else if (f.type === 'Boolean') t = 'boolean';
+  else if (f.type === 'BigInt') t = 'bigint';
+  else if (f.type === 'Json') t = 'jsonb';
   else if (f.type === 'Decimal') t = `numeric(${(db?.[2] ?? '65, 30').replace(/\s/g, '')})`;
   else if (f.type === 'DateTime') {
     if (db?.[1] === 'Date') t = 'date';
@@ -160,6 +162,9 @@ function checkAgreement(db: Awaited<ReturnType<typeof catalog>>) {
     norm(
       schema.models.flatMap((m) => [
         { table: m.table, name: `${m.table}_pkey`, method: 'btree', primary: true, columns: m.primaryKey },
+        ...m.fields
+          .filter((f) => /@unique\b/.test(f.attrs))
+          .map((f) => ({ table: m.table, name: `${m.table}_${f.column}_key`, method: 'btree', primary: false, columns: [f.column] })),
         ...m.indexes.map((i) => ({
           table: m.table,
           name: `${m.table}_${i.columns.join('_')}_idx`,
@@ -172,17 +177,19 @@ function checkAgreement(db: Awaited<ReturnType<typeof catalog>>) {
   );
 
   const unq = (t: string) => t.replace(/^.*\./, '').replace(/"/g, '');
+  const byFk = <T extends { table: string; refTable: string }>(xs: T[]) =>
+    [...xs].sort((a, b) => `${a.table}.${a.refTable}`.localeCompare(`${b.table}.${b.refTable}`));
   expect(
-    db.fks.map((f) => ({
+    byFk(db.fks.map((f) => ({
       table: unq(f.table),
       columns: JSON.parse(f.columns),
       refTable: unq(f.ref_table),
       refColumns: JSON.parse(f.ref_columns),
       onDelete: f.on_delete,
       onUpdate: f.on_update,
-    })),
+    }))),
   ).toEqual(
-    schema.models.flatMap((m) =>
+    byFk(schema.models.flatMap((m) =>
       m.relations.map((r) => ({
         table: m.table,
         columns: r.columns,
@@ -191,7 +198,7 @@ function checkAgreement(db: Awaited<ReturnType<typeof catalog>>) {
         onDelete: ACTION[r.onDelete],
         onUpdate: ACTION[r.onUpdate],
       })),
-    ),
+    )),
   );
 }
 
@@ -209,6 +216,10 @@ async function roundTripEveryModel(store: Store) {
           return 'agree-1'; // every id and reference: children find their parent
         case 'Int':
           return 7;
+        case 'BigInt':
+          return 7n;
+        case 'Json':
+          return { agree: [1, 'two'] };
         case 'Float':
           return 2.5;
         case 'Boolean':
@@ -267,7 +278,10 @@ for (const v of variants) {
 
     test('the schema reader found every model and enum', () => {
       expect(schema.models.map((m) => m.name).sort()).toEqual(
-        ['Assignment', 'ChangeOrder', 'Customer', 'ExternalRef', 'Invoice', 'InvoiceLine', 'Opportunity', 'Payment', 'Project', 'Resource', 'TimeEntry'],
+        [
+          'Assignment', 'ChangeOrder', 'Customer', 'DomainEvent', 'ExternalRef', 'Invoice', 'InvoiceLine', 'Opportunity', 'Payment',
+          'Project', 'Resource', 'SyncCall', 'SyncCircuit', 'SyncOutbox', 'SyncStep', 'SyncTransaction', 'TimeEntry',
+        ],
       );
       expect(schema.enums.size).toBe(8);
     });

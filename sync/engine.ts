@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { idempotencyKeySchema, SOURCE_SYSTEMS, validate, CanonicalValidationError, type SourceSystem } from '../canonical-schema';
+import { createLogger, type Logger } from '../lib';
+import type { Store } from '../store';
+import {
+  IdempotencyConflictError,
+  NotReplayableError,
+  SYNC_STATUSES,
+  WORKFLOWS,
+  type CircuitState,
+  type OperationalMetricsRecord,
+  type SubmitCommand,
+  type SyncEngine,
+  type SyncOrigin,
+  type SyncStatus,
+  type SyncTransactionPage,
+  type SyncTransactionRecord,
+  type SystemHealthRecord,
+  type WorkflowName,
+} from './api';
+import { syncBus } from './bus';
+import {
+  decodeCursor,
+  encodeCursor,
+  inputHash,
+  newTraceId,
+  parseTransaction,
+  publicRecord,
+  TRANSACTION_JSON_SQL,
+  type TransactionRow,
+} from './records';
+import { workflowDefinition } from './workflows';
+
+export interface CreateSyncEngineOptions {
+  store: Store;
+  logger?: Logger;
+}
+
+const ORIGINS: readonly SyncOrigin[] = ['api', 'webhook', 'reconciliation', 'replay'];
+const REPLAYABLE: readonly SyncStatus[] = ['DEAD_LETTERED', 'COMPENSATED', 'FAILED'];
+const traceIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be a W3C trace id (32 lower-case hex digits)');
+
+/**
+ * The sync engine's API over the store (sync_transaction, sync_step, sync_outbox).
+ * It never calls a source system: workers (startWorkers) do.
+ */
+export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
+  const { store } = options;
+  const log = options.logger ?? createLogger('sync-engine');
+  const bus = syncBus(store);
+  const q = <T>(sql: string, ...params: unknown[]) => store.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+
+  async function load(id: string): Promise<TransactionRow | null> {
+    const [r] = await q<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, id);
+    return r ? parseTransaction(r.r) : null;
+  }
+
+  async function loadByKey(key: string): Promise<TransactionRow | null> {
+    const [r] = await q<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.idempotency_key = $1`, key);
+    return r ? parseTransaction(r.r) : null;
+  }
+
+  const engine: SyncEngine = {
+    async submit<W extends WorkflowName>(command: SubmitCommand<W>) {
+      if (!(WORKFLOWS as readonly string[]).includes(command.workflow)) {
+        throw new CanonicalValidationError(
+          `Invalid argument "workflow": unknown workflow "${String(command.workflow)}" (expected one of ${WORKFLOWS.join(', ')})`,
+          'workflow',
+          [{ path: 'workflow', message: 'unknown workflow' }],
+        );
+      }
+      const def = workflowDefinition(command.workflow);
+      const key = validate(idempotencyKeySchema, command.idempotencyKey, 'idempotencyKey');
+      const input = validate(def.inputSchema, command.input, 'input');
+      const traceId = command.traceId === undefined ? newTraceId() : validate(traceIdSchema, command.traceId, 'traceId');
+      const origin = command.origin ?? 'api';
+      if (!ORIGINS.includes(origin)) throw new TypeError(`origin must be one of ${ORIGINS.join(', ')}`);
+      const hash = inputHash(def.name, input);
+      const id = randomUUID();
+      const steps = def.steps.map((s, position) => ({ position, name: s.name, system: s.system }));
+      const inserted = await q<{ id: string }>(
+        `WITH tx AS (
+           INSERT INTO sync_transaction (id, workflow, status, idempotency_key, input_hash, input, subject, trace_id, requested_by, origin)
+           VALUES ($1, $2, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)
+           ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),
+         st AS (
+           INSERT INTO sync_step (transaction_id, position, name, system, status)
+           SELECT tx.id, s.position, s.name, s.system::source_system, 'PENDING'
+           FROM tx, jsonb_to_recordset($10::jsonb) AS s(position int, name text, system text)),
+         ob AS (INSERT INTO sync_outbox (transaction_id, available_at) SELECT tx.id, now() FROM tx)
+         SELECT id FROM tx`,
+        id,
+        def.name,
+        key,
+        hash,
+        JSON.stringify(input),
+        JSON.stringify(def.subject(input)),
+        traceId,
+        command.requestedBy ?? 'anonymous',
+        origin,
+        JSON.stringify(steps),
+      );
+      if (inserted.length === 0) {
+        const existing = await loadByKey(key);
+        if (!existing) throw new Error(`idempotency key "${key}" conflicted but its transaction is gone; retry the submit`);
+        if (existing.workflow !== def.name || existing.inputHash !== hash) throw new IdempotencyConflictError(key, existing.id);
+        return { transaction: publicRecord(existing), created: false };
+      }
+      const tx = await load(id);
+      if (!tx) throw new Error(`transaction ${id} vanished right after it was recorded`);
+      const record = publicRecord(tx);
+      log.info({ transactionId: id, workflow: def.name, idempotencyKey: key, traceId, origin }, 'sync transaction submitted');
+      bus.emitSubmitted();
+      bus.emitUpdated(record);
+      return { transaction: record, created: true };
+    },
+
+    async get(id) {
+      const row = await load(id);
+      return row ? publicRecord(row) : null;
+    },
+
+    async list(args) {
+      const first = args.first;
+      if (!Number.isInteger(first) || first < 0) throw new RangeError(`first must be a non-negative integer, got ${first}`);
+      const params: unknown[] = [];
+      const where: string[] = [];
+      if (args.status != null) {
+        if (!SYNC_STATUSES.includes(args.status)) throw new RangeError(`status must be one of ${SYNC_STATUSES.join(', ')}`);
+        where.push(`t.status = $${params.push(args.status)}`);
+      }
+      if (args.workflow != null) where.push(`t.workflow = $${params.push(args.workflow)}`);
+      const filtered = where.length ? where.join(' AND ') : 'true';
+      let keyset = filtered;
+      if (args.after != null && args.after !== '') {
+        const c = decodeCursor(args.after);
+        if (!c) throw new RangeError(`after is not a cursor this API returned: "${args.after}"`);
+        keyset += ` AND (t.created_at, t.id) < ($${params.push(c.createdAt)}::timestamptz, $${params.push(c.id)}::text)`;
+      }
+      const limit = `$${params.push(first + 1)}::int`;
+      const [r] = await q<{ total: number; rows: string }>(
+        `SELECT (SELECT count(*) FROM sync_transaction t WHERE ${filtered})::int AS total,
+           coalesce((SELECT json_agg(p.r ORDER BY p.created_at DESC, p.id DESC) FROM (
+             SELECT ${TRANSACTION_JSON_SQL.replace(/::text AS r$/, ' AS r')}, t.created_at, t.id FROM sync_transaction t
+             WHERE ${keyset} ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit}) p), '[]'::json)::text AS rows`,
+        ...params,
+      );
+      const all = (JSON.parse(r.rows) as unknown[]).map((x) => publicRecord(parseTransaction(JSON.stringify(x))));
+      const nodes = all.slice(0, first);
+      const last = nodes.at(-1);
+      return {
+        nodes,
+        hasNextPage: all.length > first,
+        endCursor: last ? encodeCursor(last.createdAt, last.id) : null,
+        totalCount: Number(r.total),
+      } satisfies SyncTransactionPage;
+    },
+
+    async replay(id, opts = {}) {
+      const row = await load(id);
+      if (!row) throw new RangeError(`no sync transaction with id ${id}`);
+      if (!REPLAYABLE.includes(row.status)) throw new NotReplayableError(id, row.status);
+      const fromStart = row.status === 'COMPENSATED';
+      // one statement: the status guard makes a concurrent replay or worker a no-op
+      const updated = await q<{ id: string }>(
+        `WITH tx AS (
+           UPDATE sync_transaction SET status = 'PENDING', error_code = NULL, error_message = NULL, remediation = NULL,
+             finished_at = NULL, updated_at = now(),
+             generation = generation + CASE WHEN $2 THEN 1 ELSE 0 END,
+             context = CASE WHEN $2 THEN '{}'::jsonb ELSE context END
+           WHERE id = $1 AND status = $3 RETURNING id),
+         st AS (
+           UPDATE sync_step s SET status = 'PENDING', last_error = NULL, finished_at = NULL
+           FROM tx WHERE s.transaction_id = tx.id AND ($2 OR s.status IN ('FAILED', 'DEAD_LETTERED', 'RUNNING'))),
+         ob AS (
+           INSERT INTO sync_outbox (transaction_id, available_at) SELECT id, now() FROM tx
+           ON CONFLICT (transaction_id) DO UPDATE SET available_at = now(), attempts = 0)
+         SELECT id FROM tx`,
+        id,
+        fromStart,
+        row.status,
+      );
+      if (updated.length === 0) {
+        const now = await load(id);
+        throw new NotReplayableError(id, now?.status ?? row.status);
+      }
+      const after = await load(id);
+      const record = publicRecord(after!);
+      log.info(
+        { transactionId: id, workflow: row.workflow, from: row.status, fromStart, requestedBy: opts.requestedBy ?? 'anonymous' },
+        'sync transaction replayed',
+      );
+      bus.emitSubmitted();
+      bus.emitUpdated(record);
+      return record;
+    },
+
+    async health() {
+      const rows = await q<{ system: SourceSystem; state: CircuitState | null; p50: number | null; calls: number; errors: number }>(
+        `SELECT s.system, c.state,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY k.duration_ms) FROM sync_call k
+             WHERE k.system = s.system::source_system AND k.at > now() - interval '5 minutes')::float8 AS p50,
+           (SELECT count(*) FROM sync_call k WHERE k.system = s.system::source_system AND k.at > now() - interval '5 minutes')::int AS calls,
+           (SELECT count(*) FROM sync_call k WHERE k.system = s.system::source_system AND k.at > now() - interval '5 minutes'
+              AND k.outcome <> 'ok')::int AS errors
+         FROM unnest($1::text[]) AS s(system) LEFT JOIN sync_circuit c ON c.system = s.system::source_system
+         ORDER BY array_position($1::text[], s.system)`,
+        [...SOURCE_SYSTEMS],
+      );
+      return rows.map(
+        (r): SystemHealthRecord => ({
+          system: r.system,
+          circuit: r.state ?? 'CLOSED',
+          latencyP50Ms: r.p50 === null ? null : Number(r.p50),
+          errorRate: Number(r.calls) === 0 ? 0 : Number(r.errors) / Number(r.calls),
+        }),
+      );
+    },
+
+    async metrics() {
+      const [r] = await q<{ awaiting: number; blocked: number; backlog: number; dead: number; oldest: number | null }>(
+        `SELECT
+           (SELECT count(*) FROM opportunity WHERE stage = 'CLOSED_WON' AND project_id IS NULL)::int AS awaiting,
+           (SELECT count(*) FROM invoice WHERE status = 'BLOCKED')::int AS blocked,
+           (SELECT count(*) FROM sync_transaction WHERE status IN ('PENDING', 'RUNNING', 'FAILED'))::int AS backlog,
+           (SELECT count(*) FROM sync_transaction WHERE status = 'DEAD_LETTERED')::int AS dead,
+           (SELECT extract(epoch FROM now() - min(created_at)) FROM sync_transaction WHERE status IN ('PENDING', 'FAILED'))::float8 AS oldest`,
+      );
+      return {
+        opportunitiesAwaitingProject: Number(r.awaiting),
+        invoicesBlocked: Number(r.blocked),
+        syncBacklog: Number(r.backlog),
+        deadLettered: Number(r.dead),
+        oldestPendingSeconds: r.oldest === null ? null : Math.max(0, Number(r.oldest)),
+      } satisfies OperationalMetricsRecord;
+    },
+
+    onTransactionUpdated(listener: (tx: SyncTransactionRecord) => void) {
+      return bus.onUpdated(listener);
+    },
+  };
+  return engine;
+}

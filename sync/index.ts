@@ -1,0 +1,20 @@
+/**
+ * sync/ — the synchronization engine (docs/sync-engine.md): the API the
+ * subgraphs and the CLI use (createSyncEngine), the workers that carry the
+ * transactions across CRM, ERP and PSA (startWorkers), and the workflows.
+ */
+export * from './api';
+export { createSyncEngine, type CreateSyncEngineOptions } from './engine';
+export { StepFailure, ensureStepFailure, STEP_FAILURE_CODES, type StepFailureCode } from './errors';
+export {
+  WORKFLOW_DEFINITIONS,
+  workflowDefinition,
+  checkStaffing,
+  missingMasterData,
+  DEFAULT_WINDOW_WEEKS,
+  type StaffingDecision,
+  type StaffingRequest,
+  type StaffingRefusalCode,
+  type StaffingCheckOptions,
+} from './workflows';
+export type { WorkflowDefinition, StepDefinition, StepContext, WriterSet, DomainEventDraft } from './workflow';
