@@ -1,17 +1,24 @@
 /**
  * adapters/ — the system APIs. One adapter per source system speaks the vendor's
  * wire shape and maps it to and from the canonical model; nothing above this door
- * sees a vendor field name except through the named vendor clients and mappers
- * (for the sync engine's writes).
+ * sees a vendor field name except through the named vendor clients and mappers.
+ *
+ * Reads and writes live on the same object: `createAdapters().CRM` is a
+ * {@link CrmSystemApi}, i.e. a `CrmAdapter` (the read path's `SourceAdapter`) and a
+ * `CrmWriter` (adapters/writes.ts, what the sync engine's workflow steps call); the
+ * same for ERP (`ErpAdapter & ErpWriter`) and PSA (`PsaAdapter & PsaWriter`). One
+ * vendor client per system, so call statistics and connections are shared. Code that
+ * only writes should type its dependency as the writer interface
+ * (`{ CRM: CrmWriter; ERP: ErpWriter; PSA: PsaWriter }`), so tests can pass fakes.
  */
 import type { SourceSystem } from '../canonical-schema';
 import { createLogger } from '../lib';
 import { adaptersConfigFromEnv, type AdaptersConfig } from './config';
-import { createCrmAdapter, type CrmAdapter } from './crm';
-import { createErpAdapter, type ErpAdapter, type ErpAdapterOptions } from './erp';
+import { createCrmAdapter, type CrmSystemApi } from './crm';
+import { createErpAdapter, type ErpAdapterOptions, type ErpSystemApi } from './erp';
 import type { CallStats } from './http';
 import type { AdapterSet } from './port';
-import { createPsaAdapter, type PsaAdapter } from './psa';
+import { createPsaAdapter, type PsaSystemApi } from './psa';
 
 export type { SourceAdapter, AdapterSet } from './port';
 export {
@@ -29,12 +36,25 @@ export { EnumTable, moneyFromVendor, moneyFromCents, moneyToCents, moneyToNumber
 export * from './crm';
 export * from './erp';
 export * from './psa';
+export type {
+  WriteOptions,
+  OpportunityForConversion,
+  AccountBilling,
+  CrmWriter,
+  ErpWriter,
+  StaffingFacts,
+  PsaWriter,
+} from './writes';
+export { mapLimit } from './shared/concurrency';
 
-/** The three adapters keyed by system, with typed access and call statistics. */
+/** The three system APIs keyed by system (each reads and writes), with call statistics. */
 export interface Adapters extends AdapterSet {
-  readonly CRM: CrmAdapter;
-  readonly ERP: ErpAdapter;
-  readonly PSA: PsaAdapter;
+  /** `CrmAdapter & CrmWriter` */
+  readonly CRM: CrmSystemApi;
+  /** `ErpAdapter & ErpWriter` */
+  readonly ERP: ErpSystemApi;
+  /** `PsaAdapter & PsaWriter` */
+  readonly PSA: PsaSystemApi;
   /** Call statistics per system since start or the last reset. */
   stats(): Record<SourceSystem, CallStats>;
   resetStats(): void;

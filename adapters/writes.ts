@@ -1,4 +1,4 @@
-import type { Assignment, Customer, Invoice, InvoiceStatus, Money, Opportunity, Resource, TimeEntry } from '../canonical-schema';
+import type { Assignment, Customer, Invoice, InvoiceStatus, Money, Opportunity, ProjectStatus, Resource, TimeEntry } from '../canonical-schema';
 
 /**
  * The write side of the system APIs: what the sync engine's workflow steps ask
@@ -94,10 +94,10 @@ export interface ErpWriter {
   ): Promise<{ erpJobId: string; code: string }>;
   /** Records the PSA workspace id on the job. */
   linkProjectWorkspace(erpJobId: string, psaWorkspaceId: string, opts: WriteOptions): Promise<void>;
-  /** Compensation: closes (cancels) a job created by a conversion that failed later. */
+  /** Compensation: closes a job created by a conversion that failed later (status Cancelled: it reads as a CANCELLED project). */
   cancelProject(erpJobId: string, reason: string, opts: WriteOptions): Promise<void>;
-  /** The job's current budget and status. */
-  getProjectBudget(erpJobId: string, signal?: AbortSignal): Promise<{ budget: Money | null; status: string }>;
+  /** The job's current budget and (canonical) status. */
+  getProjectBudget(erpJobId: string, signal?: AbortSignal): Promise<{ budget: Money | null; status: ProjectStatus }>;
   /** Records an approved change order on the job. */
   createChangeOrder(erpJobId: string, change: { description: string; amount: Money; approvedAt: string }, opts: WriteOptions): Promise<{ erpChangeOrderId: string }>;
   /** Sets the job's budget to an absolute amount (retry-safe, unlike an increment). */

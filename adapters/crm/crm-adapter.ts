@@ -1,13 +1,11 @@
 import type { EntityMap, EntityType, Opportunity } from '../../canonical-schema';
 import { createLogger, type Logger } from '../../lib';
-import type { SystemConfig } from '../config';
 import type { CallStats } from '../http/call-stats';
-import { VendorHttpClient } from '../http/http-client';
 import type { SourceAdapter } from '../port';
 import { chunk, unique } from '../shared/mapping';
 import { accountToCustomer, opportunityToCanonical } from './crm-mapper';
 import { ACCOUNT_FIELDS, OPPORTUNITY_FIELDS, accountWire, opportunityWire } from './crm-wire';
-import { SalesforceClient, isSalesforceId, soqlIn } from './salesforce-client';
+import { type SalesforceClient, isSalesforceId, soqlIn } from './salesforce-client';
 
 /** Ids per SOQL `WHERE Id IN (...)` query (keeps the GET URL well under 16 KB). */
 export const SOQL_IN_CHUNK = 500;
@@ -25,7 +23,7 @@ export class CrmAdapter implements SourceAdapter {
 
   constructor(
     readonly client: SalesforceClient,
-    private readonly log: Logger = createLogger('adapter-crm'),
+    protected readonly log: Logger = createLogger('adapter-crm'),
   ) {}
 
   async fetchMany<E extends EntityType>(entity: E, externalIds: readonly string[]): Promise<EntityMap[E][]> {
@@ -71,9 +69,4 @@ export class CrmAdapter implements SourceAdapter {
     if ((CRM_ENTITIES as readonly string[]).includes(entity)) return entity as CrmEntity;
     throw new Error(`CRM is not the system of record for ${entity}`);
   }
-}
-
-/** A CRM adapter over its own HTTP client. */
-export function createCrmAdapter(config: SystemConfig, log: Logger = createLogger('adapter-crm')): CrmAdapter {
-  return new CrmAdapter(new SalesforceClient(new VendorHttpClient('CRM', config, log)), log);
 }

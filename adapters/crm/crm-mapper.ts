@@ -119,6 +119,11 @@ export function customerToAccountFields(c: CustomerData, refs: CustomerAccountRe
   return fields;
 }
 
+/** The field that links an Account to its ERP customer. */
+export function accountLinkFields(erpCustomerId: string): AccountFields {
+  return { ERP_Customer_Id__c: erpCustomerId };
+}
+
 /** Billing status written back to the Account (`AR_Balance__c`, `Invoice_Status__c`). */
 export function accountBillingFields(arBalance: Money, invoiceStatus: string | null): AccountFields {
   return { AR_Balance__c: moneyToNumber(arBalance), Invoice_Status__c: invoiceStatus };

@@ -139,3 +139,21 @@ export interface OpportunityFields {
 
 /** Salesforce object names the adapter uses. */
 export type SObjectType = 'Account' | 'Opportunity';
+
+/** An `Opportunity` as selected for reconciliation (`Id, AccountId, ERP_Project_Id__c`). */
+export const opportunityLinkWire = z.looseObject({
+  Id: z.string().min(1),
+  AccountId: z.string().nullish(),
+  ERP_Project_Id__c: z.string().nullish(),
+});
+export type OpportunityLinkWire = z.output<typeof opportunityLinkWire>;
+
+/** An `Account` as selected for reconciliation (its ERP link and written-back billing). */
+export const accountBillingWire = z.looseObject({
+  Id: z.string().min(1),
+  CurrencyIsoCode: z.string(),
+  ERP_Customer_Id__c: z.string().nullish(),
+  AR_Balance__c: z.number().nullish(),
+  Invoice_Status__c: z.string().nullish(),
+});
+export type AccountBillingWire = z.output<typeof accountBillingWire>;

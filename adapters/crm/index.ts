@@ -1,4 +1,5 @@
-export { CrmAdapter, createCrmAdapter, SOQL_IN_CHUNK } from './crm-adapter';
+export { CrmAdapter, SOQL_IN_CHUNK } from './crm-adapter';
+export { CrmSystemApi, createCrmAdapter } from './crm-writer';
 export {
   SalesforceClient,
   SF_COLLECTION_LIMIT,
@@ -15,6 +16,7 @@ export {
   opportunityToCanonical,
   customerToAccountFields,
   accountBillingFields,
+  accountLinkFields,
   opportunityToFields,
   opportunityConversionFields,
 } from './crm-mapper';
@@ -27,5 +29,7 @@ export {
   opportunityWire,
   queryResultWire,
   saveResultWire,
+  opportunityLinkWire,
+  accountBillingWire,
 } from './crm-wire';
-export type { AccountWire, OpportunityWire, AccountFields, OpportunityFields, QueryResult, SaveResult, SObjectType } from './crm-wire';
+export type { AccountWire, OpportunityWire, OpportunityLinkWire, AccountBillingWire, AccountFields, OpportunityFields, QueryResult, SaveResult, SObjectType } from './crm-wire';

@@ -57,7 +57,7 @@ describe('ERP writes through the reverse mappers', () => {
   });
 
   it('creates a job and a change order that read back as the same project', async () => {
-    const data: JobData = {
+    const data: JobData & { code: string } = {
       code: 'PRJ-9001',
       name: 'Initech migration',
       status: 'ACTIVE',

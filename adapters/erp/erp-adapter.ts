@@ -1,14 +1,12 @@
 import type { ZodType } from 'zod';
 import type { Customer, EntityMap, EntityType } from '../../canonical-schema';
 import { createLogger, type Logger } from '../../lib';
-import type { SystemConfig } from '../config';
 import type { CallStats } from '../http/call-stats';
-import { VendorHttpClient } from '../http/http-client';
 import type { SourceAdapter } from '../port';
 import { chunk, unique } from '../shared/mapping';
 import { customerResolver, erpCustomerToCanonical, invoiceToCanonical, jobToProject, paymentToCanonical, type CustomerIdResolver } from './erp-mapper';
 import { changeOrderRow, customerPaymentRow, customerRow, invoiceLineRow, invoiceRow, jobRow } from './erp-wire';
-import { NetSuiteClient, SUITEQL_PAGE_LIMIT, isNetSuiteId, suiteqlIn } from './netsuite-client';
+import { type NetSuiteClient, SUITEQL_PAGE_LIMIT, isNetSuiteId, suiteqlIn } from './netsuite-client';
 
 const ERP_ENTITIES = ['project', 'invoice', 'payment'] as const;
 type ErpEntity = (typeof ERP_ENTITIES)[number];
@@ -33,8 +31,8 @@ export interface ErpAdapterOptions {
 export class ErpAdapter implements SourceAdapter {
   readonly system = 'ERP' as const;
   readonly entities: readonly EntityType[] = ERP_ENTITIES;
-  private readonly today: () => string;
-  private readonly log: Logger;
+  protected readonly today: () => string;
+  protected readonly log: Logger;
 
   constructor(
     readonly client: NetSuiteClient,
@@ -131,7 +129,7 @@ export class ErpAdapter implements SourceAdapter {
   }
 
   /** The canonical ids of referenced ERP customers, from their `externalid`; one IN query per 1,000. */
-  private async customers(erpIds: readonly string[]): Promise<CustomerIdResolver> {
+  protected async customers(erpIds: readonly string[]): Promise<CustomerIdResolver> {
     const ids = unique(erpIds).filter(isNetSuiteId);
     const rows: { id: string; externalid?: string }[] = [];
     for (const part of chunk(ids, SUITEQL_PAGE_LIMIT)) {
@@ -147,10 +145,4 @@ export class ErpAdapter implements SourceAdapter {
     if ((ERP_ENTITIES as readonly string[]).includes(entity)) return entity as ErpEntity;
     throw new Error(`ERP is not the system of record for ${entity}`);
   }
-}
-
-/** An ERP adapter over its own HTTP client. */
-export function createErpAdapter(config: SystemConfig, options: ErpAdapterOptions = {}): ErpAdapter {
-  const logger = options.logger ?? createLogger('adapter-erp');
-  return new ErpAdapter(new NetSuiteClient(new VendorHttpClient('ERP', config, logger)), { ...options, logger });
 }

@@ -1,6 +1,7 @@
 import {
   Decimal,
   canonicalId,
+  money,
   type ChangeOrder,
   type ContractType,
   type Customer,
@@ -28,6 +29,7 @@ import type {
   InvoiceRow,
   JobRecordBody,
   JobRow,
+  RestInvoice,
 } from './erp-wire';
 
 /** `job.entityStatus` refName ↔ canonical project status. */
@@ -274,8 +276,8 @@ export function customerToErpCustomer(c: ErpCustomerData, refs: { sfAccountId?: 
   return body;
 }
 
-/** The canonical project data a job write carries. */
-export type JobData = Pick<Project, 'code' | 'name' | 'status' | 'contractType' | 'budget' | 'startDate' | 'endDate'>;
+/** The canonical project data a job write carries; without a `code` the ERP assigns the next `PRJ-NNNN`. */
+export type JobData = Pick<Project, 'name' | 'status' | 'contractType' | 'budget' | 'startDate' | 'endDate'> & { code?: string | null };
 
 /** Vendor ids a job refers to. */
 export interface JobRefs {
@@ -290,7 +292,6 @@ export interface JobRefs {
 /** Canonical project → `job` record body. */
 export function projectToJob(p: JobData, refs: JobRefs): JobRecordBody {
   const body: JobRecordBody = {
-    entityId: p.code,
     companyName: p.name,
     parent: { id: refs.erpCustomerId },
     entityStatus: { refName: JOB_STATUS.toVendor(p.status) },
@@ -299,11 +300,27 @@ export function projectToJob(p: JobData, refs: JobRefs): JobRecordBody {
     startDate: p.startDate,
     projectedEndDate: p.endDate,
   };
+  if (p.code) body.entityId = p.code;
   const currency = p.budget?.currency ?? refs.currency;
   if (currency) body.currency = { refName: currency };
   if (refs.sfOpportunityId !== undefined) body.custentity_sf_opportunity_id = refs.sfOpportunityId;
   if (refs.psaWorkspaceId !== undefined) body.custentity_psa_workspace_id = refs.psaWorkspaceId;
   return body;
+}
+
+/** `job` PATCH body linking the PSA workspace. */
+export function jobWorkspaceLinkBody(psaWorkspaceId: string): JobRecordBody {
+  return { custentity_psa_workspace_id: psaWorkspaceId };
+}
+
+/** `job` PATCH body setting the status. */
+export function jobStatusBody(status: ProjectStatus): JobRecordBody {
+  return { entityStatus: { refName: JOB_STATUS.toVendor(status) } };
+}
+
+/** `job` PATCH body setting the budget (absolute; the currency is the job's). */
+export function jobBudgetBody(budget: Money): JobRecordBody {
+  return { custentity_budget_amount: moneyToNumber(budget) };
 }
 
 /** Canonical change order → `customrecord_change_order` body. */
@@ -359,6 +376,48 @@ export function invoiceToRecord(inv: InvoiceData, refs: InvoiceRefs): InvoiceRec
   return body;
 }
 
+/**
+ * A new invoice from billable lines (one per resource and rate): status Open, each
+ * line's amount = hours × rate in decimal arithmetic (rounded half-up to cents), the
+ * PSA user in `custcol_psa_user_id`. Customer, job and currency are the ERP's ids/codes.
+ */
+export function newInvoiceBody(inv: {
+  erpCustomerId: string;
+  erpJobId: string | null;
+  currency: string;
+  tranDate: string | null;
+  lines: readonly { description: string; psaUserId: string | null; hours: number; rate: Money }[];
+}): InvoiceRecordBody {
+  const body: InvoiceRecordBody = {
+    entity: { id: inv.erpCustomerId },
+    currency: { refName: inv.currency },
+    status: { refName: 'Open' },
+    item: {
+      items: inv.lines.map((l) => ({
+        description: l.description,
+        quantity: l.hours,
+        rate: moneyToNumber(l.rate),
+        amount: moneyToNumber(money(new Decimal(l.rate.amount).times(l.hours), l.rate.currency)),
+        custcol_psa_user_id: l.psaUserId,
+      })),
+    },
+  };
+  if (inv.tranDate) body.tranDate = inv.tranDate;
+  if (inv.erpJobId) body.job = { id: inv.erpJobId };
+  return body;
+}
+
+/** A new payment on an invoice; the ERP takes customer and currency from the invoice (and checks the currency). */
+export function newPaymentBody(p: { erpInvoiceId: string; amount: Money; tranDate: string | null }): Omit<CustomerPaymentRecordBody, 'customer' | 'tranDate'> & { tranDate?: string } {
+  const body: Omit<CustomerPaymentRecordBody, 'customer' | 'tranDate'> & { tranDate?: string } = {
+    custbody_invoice: { id: p.erpInvoiceId },
+    payment: moneyToNumber(p.amount),
+    currency: { refName: p.amount.currency },
+  };
+  if (p.tranDate) body.tranDate = p.tranDate;
+  return body;
+}
+
 /** Canonical payment → `customerPayment` record body. */
 export function paymentToRecord(p: Pick<Payment, 'amount' | 'date'>, refs: { erpCustomerId: string; erpInvoiceId: string }): CustomerPaymentRecordBody {
   return {
@@ -368,4 +427,74 @@ export function paymentToRecord(p: Pick<Payment, 'amount' | 'date'>, refs: { erp
     tranDate: p.date,
     currency: { refName: p.amount.currency },
   };
+}
+
+// ---- REST records and billing positions (the sync engine's reads) ----
+
+/** A REST `invoice` record as the SuiteQL rows the invoice mapper reads (so both paths map alike). */
+export function restInvoiceToRows(r: RestInvoice): { row: InvoiceRow; lines: InvoiceLineRow[] } {
+  const ref = (field: string, v: { id?: string; refName?: string } | null | undefined, key: 'id' | 'refName'): string => {
+    const out = v?.[key];
+    if (out === undefined || out === '') throw badResponse('ERP', field, `missing ${key}`);
+    return out;
+  };
+  const row: InvoiceRow = {
+    id: r.id,
+    tranid: r.tranId ?? undefined,
+    entity: ref('invoice.entity', r.entity, 'id'),
+    job: r.job?.id ?? undefined,
+    status: ref('invoice.status', r.status, 'refName'),
+    trandate: r.tranDate ?? undefined,
+    duedate: r.dueDate ?? undefined,
+    total: r.total,
+    amountremaining: r.amountRemaining ?? undefined,
+    currency: ref('invoice.currency', r.currency, 'refName'),
+    custbody_blocked_reason: r.custbody_blocked_reason ?? undefined,
+  };
+  const lines: InvoiceLineRow[] = (r.item?.items ?? []).map((l, i) => ({
+    invoice: r.id,
+    line: l.line ?? String(i + 1),
+    description: l.description ?? undefined,
+    quantity: l.quantity ?? undefined,
+    rate: l.rate ?? undefined,
+    amount: l.amount,
+    custcol_psa_user_id: l.custcol_psa_user_id ?? undefined,
+  }));
+  return { row, lines };
+}
+
+/** A customer's billing position as the ERP shows it. */
+export interface ErpCustomerBilling {
+  arBalance: Money;
+  latestInvoiceStatus: InvoiceStatus | null;
+  latestErpInvoiceId: string | null;
+}
+
+/**
+ * The billing position of one customer from its invoice rows: the open balance is the
+ * sum of `amountremaining` of its `Open` and `Pending Approval` invoices (every invoice
+ * not paid or voided: the rule the seed uses for the CRM's `AR_Balance__c`, so a fresh
+ * world shows no drift); the latest invoice is the one with
+ * the highest `trandate`, then the highest id; its status is canonical (OVERDUE etc.,
+ * by {@link invoiceStatus} against `today`). Amounts are in `currency` (the customer's;
+ * the ERP only takes invoices in the customer's currency).
+ */
+export function customerBillingFromInvoices(rows: readonly InvoiceRow[], currency: string, today: string): ErpCustomerBilling {
+  let open = new Decimal(0);
+  let latest: InvoiceRow | null = null;
+  for (const r of rows) {
+    if (r.status === 'Open' || r.status === 'Pending Approval') open = open.plus(moneyFromVendor('ERP', 'invoice.amountremaining', r.amountremaining ?? '0', r.currency).amount);
+    if (latest === null || newer(r, latest)) latest = r;
+  }
+  if (latest === null) return { arBalance: money(open, currency), latestInvoiceStatus: null, latestErpInvoiceId: null };
+  const total = moneyFromVendor('ERP', 'invoice.total', latest.total, latest.currency);
+  const balance = moneyFromVendor('ERP', 'invoice.amountremaining', latest.amountremaining ?? '0', latest.currency);
+  return { arBalance: money(open, currency), latestInvoiceStatus: invoiceStatus(latest, total, balance, today), latestErpInvoiceId: latest.id };
+}
+
+function newer(a: InvoiceRow, b: InvoiceRow): boolean {
+  const da = a.trandate ?? '';
+  const db = b.trandate ?? '';
+  if (da !== db) return da > db;
+  return Number(a.id) > Number(b.id);
 }

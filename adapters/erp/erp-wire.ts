@@ -190,3 +190,46 @@ export interface CustomerPaymentRecordBody {
   tranDate: string;
   currency: RecordRef;
 }
+
+const refWire = z.looseObject({ id: col.optional(), refName: z.string().optional() });
+const num = z.union([z.number(), z.string()]).transform((v) => String(v));
+
+/** A `job` REST record, as far as the writers read it. */
+export const restJobWire = z.looseObject({
+  id: col,
+  entityId: z.string(),
+  entityStatus: refWire,
+  custentity_budget_amount: num.nullish(),
+  currency: refWire,
+});
+export type RestJob = z.output<typeof restJobWire>;
+
+/** An `invoice` REST record with its `item` sublist. */
+export const restInvoiceWire = z.looseObject({
+  id: col,
+  tranId: z.string().nullish(),
+  entity: refWire,
+  job: refWire.nullish(),
+  status: refWire,
+  tranDate: z.string().nullish(),
+  dueDate: z.string().nullish(),
+  total: num,
+  amountRemaining: num.nullish(),
+  currency: refWire,
+  custbody_blocked_reason: z.string().nullish(),
+  item: z
+    .looseObject({
+      items: z.array(
+        z.looseObject({
+          line: num.nullish(),
+          description: z.string().nullish(),
+          quantity: num.nullish(),
+          rate: num.nullish(),
+          amount: num,
+          custcol_psa_user_id: z.string().nullish(),
+        }),
+      ),
+    })
+    .nullish(),
+});
+export type RestInvoice = z.output<typeof restInvoiceWire>;

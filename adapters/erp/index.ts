@@ -1,4 +1,5 @@
-export { ErpAdapter, createErpAdapter } from './erp-adapter';
+export { ErpAdapter } from './erp-adapter';
+export { ErpSystemApi, createErpAdapter } from './erp-writer';
 export type { ErpAdapterOptions } from './erp-adapter';
 export { NetSuiteClient, SUITEQL_PAGE_LIMIT, isNetSuiteId, suiteqlIn, suiteqlLiteral } from './netsuite-client';
 export type { NsWriteOptions } from './netsuite-client';
@@ -22,8 +23,15 @@ export {
   changeOrderToRecord,
   invoiceToRecord,
   paymentToRecord,
+  jobWorkspaceLinkBody,
+  jobStatusBody,
+  jobBudgetBody,
+  newInvoiceBody,
+  newPaymentBody,
+  restInvoiceToRows,
+  customerBillingFromInvoices,
 } from './erp-mapper';
-export type { ErpInvoiceStatus, CustomerIdResolver, ErpCustomerData, JobData, JobRefs, InvoiceData, InvoiceRefs } from './erp-mapper';
+export type { ErpInvoiceStatus, ErpCustomerBilling, CustomerIdResolver, ErpCustomerData, JobData, JobRefs, InvoiceData, InvoiceRefs } from './erp-mapper';
 export {
   NS_RECORD_API,
   NS_SUITEQL,
@@ -36,6 +44,8 @@ export {
   suiteqlPageWire,
   recordRefWire,
   restRecordWire,
+  restJobWire,
+  restInvoiceWire,
 } from './erp-wire';
 export type {
   CustomerRow,
@@ -47,6 +57,8 @@ export type {
   SuiteqlPage,
   RecordRef,
   RestRecord,
+  RestJob,
+  RestInvoice,
   ErpRecordType,
   CustomerRecordBody,
   JobRecordBody,

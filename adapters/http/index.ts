@@ -7,6 +7,8 @@ export {
   parseRetryAfter,
   sourceErrorFromStatus,
   vendorErrorDetail,
+  vendorErrorFields,
+  sourceErrorInContext,
 } from './source-error';
 export type { SourceErrorCode, SourceErrorOptions } from './source-error';
 export { VendorHttpClient } from './http-client';

@@ -197,3 +197,49 @@ function messageOf(e: unknown): string {
   if (isRecord(e) && typeof e.message === 'string') return e.message;
   return String(e);
 }
+
+/**
+ * The vendor field names an error body points at: Salesforce `[{ fields: [...] }]`,
+ * Kantata `{ errors: [{ field }] }`. NetSuite names fields only in its message text.
+ */
+export function vendorErrorFields(body: unknown): string[] {
+  const out: string[] = [];
+  const add = (v: unknown) => {
+    if (typeof v === 'string' && v !== '' && !out.includes(v)) out.push(v);
+  };
+  if (Array.isArray(body)) {
+    for (const e of body) if (isRecord(e) && Array.isArray(e.fields)) e.fields.forEach(add);
+  } else if (isRecord(body) && Array.isArray(body.errors)) {
+    for (const e of body.errors) if (isRecord(e)) add(e.field);
+  }
+  return out;
+}
+
+/**
+ * The same failure, its message rewritten to name the record it concerns so that a
+ * person can act on it: `ERP REJECTED: customer eid:001… (Acme Ltd): Invalid currency
+ * reference key XYZ. [INVALID_KEY_OR_REF]`, and for Salesforce and Kantata the vendor
+ * fields the vendor pointed at (`fields: CurrencyIsoCode`). Code, status, retryability,
+ * Retry-After and vendor code are kept; the original error is the `cause`. An error
+ * that already carries a context is returned as it is (the innermost context wins).
+ */
+export function sourceErrorInContext(error: unknown, system: SourceSystem, context: string): SourceError {
+  const e = ensureSourceError(error, system);
+  // Already named by an inner call, which knows the record best: keep it.
+  if (e.cause instanceof SourceError) return e;
+  let body: unknown = e.cause;
+  while (body instanceof SourceError) body = body.cause;
+  const { message } = vendorErrorDetail(body);
+  const prefix = `${e.system} ${e.code}: `;
+  let detail = message ?? (e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message);
+  const fields = vendorErrorFields(body);
+  if (fields.length > 0) detail += ` (fields: ${fields.join(', ')})`;
+  if (e.vendorCode) detail += ` [${e.vendorCode}]`;
+  return new SourceError(e.code, e.system, `${context}: ${detail}`, {
+    status: e.status,
+    retryAfterMs: e.retryAfterMs,
+    retryable: e.retryable,
+    vendorCode: e.vendorCode,
+    cause: e,
+  });
+}

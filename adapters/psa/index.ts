@@ -1,4 +1,5 @@
-export { PsaAdapter, createPsaAdapter } from './psa-adapter';
+export { PsaAdapter } from './psa-adapter';
+export { PsaSystemApi, createPsaAdapter, PSA_WRITE_CONCURRENCY } from './psa-writer';
 export { KantataClient, KANTATA_ONLY_LIMIT, KANTATA_MAX_PER_PAGE, isKantataId } from './kantata-client';
 export type { KantataListParams, KantataPage, KantataWriteOptions } from './kantata-client';
 export {
@@ -15,6 +16,12 @@ export {
   projectToWorkspace,
   assignmentToWorkspaceResource,
   timeEntryToPsa,
+  workspaceStatusBody,
+  workspaceBudgetBody,
+  timeEntryStatusBody,
+  workspaceBudget,
+  weeklyCapacityHours,
+  DEFAULT_WEEKLY_CAPACITY_HOURS,
 } from './psa-mapper';
 export {
   KANTATA_API,

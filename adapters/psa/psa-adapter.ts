@@ -1,11 +1,9 @@
 import type { EntityMap, EntityType } from '../../canonical-schema';
 import { createLogger, type Logger } from '../../lib';
-import type { SystemConfig } from '../config';
 import type { CallStats } from '../http/call-stats';
-import { VendorHttpClient } from '../http/http-client';
 import type { SourceAdapter } from '../port';
 import { chunk, unique } from '../shared/mapping';
-import { KantataClient, KANTATA_ONLY_LIMIT, isKantataId, type KantataListParams } from './kantata-client';
+import { type KantataClient, KANTATA_ONLY_LIMIT, isKantataId, type KantataListParams } from './kantata-client';
 import { timeEntryToCanonical, userToResource, workspaceResourceToAssignment } from './psa-mapper';
 import type { KantataObject, KantataRecord, WorkspaceWire } from './psa-wire';
 
@@ -31,7 +29,7 @@ export class PsaAdapter implements SourceAdapter {
 
   constructor(
     readonly client: KantataClient,
-    private readonly log: Logger = createLogger('adapter-psa'),
+    protected readonly log: Logger = createLogger('adapter-psa'),
   ) {}
 
   async fetchMany<E extends EntityType>(entity: E, externalIds: readonly string[]): Promise<EntityMap[E][]> {
@@ -100,9 +98,4 @@ export class PsaAdapter implements SourceAdapter {
     if ((PSA_ENTITIES as readonly string[]).includes(entity)) return entity as PsaEntity;
     throw new Error(`PSA is not the system of record for ${entity}`);
   }
-}
-
-/** A PSA adapter over its own HTTP client. */
-export function createPsaAdapter(config: SystemConfig, log: Logger = createLogger('adapter-psa')): PsaAdapter {
-  return new PsaAdapter(new KantataClient(new VendorHttpClient('PSA', config, log)), log);
 }

@@ -2,6 +2,7 @@ import {
   canonicalId,
   type Assignment,
   type AssignmentStatus,
+  type Money,
   type Project,
   type ProjectStatus,
   type Resource,
@@ -188,3 +189,39 @@ export function timeEntryToPsa(
   if (refs.erpInvoiceId !== undefined) body.invoice_reference = refs.erpInvoiceId;
   return body;
 }
+
+/** `workspaces` PUT body setting the status. */
+export function workspaceStatusBody(status: ProjectStatus): WorkspaceBody {
+  return { status: WORKSPACE_STATUS.toVendor(status) };
+}
+
+/** `workspaces` PUT body setting the budget (absolute, in the workspace's currency). */
+export function workspaceBudgetBody(budget: Money): WorkspaceBody {
+  return { price_in_cents: moneyToCents(budget) };
+}
+
+/** `time_entries` PUT body moving an entry to `status` (with the ERP invoice id when invoiced). */
+export function timeEntryStatusBody(status: TimeEntryStatus, erpInvoiceId?: string): TimeEntryBody {
+  const body: TimeEntryBody = { status: TIME_ENTRY_STATUS.toVendor(status) };
+  if (erpInvoiceId !== undefined) body.invoice_reference = erpInvoiceId;
+  return body;
+}
+
+/** A workspace's budget as Money (null without a price). */
+export function workspaceBudget(w: WorkspaceWire): Money | null {
+  if (w.price_in_cents === null || w.price_in_cents === undefined) return null;
+  if (!w.currency) throw badResponse('PSA', 'workspaces.currency', `missing on workspace ${w.id} while price_in_cents is set`);
+  return moneyFromCents('PSA', 'workspaces.price_in_cents', w.price_in_cents, w.currency);
+}
+
+/**
+ * A user's weekly capacity in hours: Kantata keeps none on the user by default; a
+ * `weekly_capacity_in_minutes` attribute (if an account has one) wins, else 40.
+ */
+export function weeklyCapacityHours(u: UserWire): number {
+  const minutes = (u as Record<string, unknown>).weekly_capacity_in_minutes;
+  return typeof minutes === 'number' && Number.isFinite(minutes) && minutes >= 0 ? minutes / 60 : DEFAULT_WEEKLY_CAPACITY_HOURS;
+}
+
+/** Capacity of a user without a capacity setting. */
+export const DEFAULT_WEEKLY_CAPACITY_HOURS = 40;

@@ -21,7 +21,7 @@ export const PSA_MAX_PER_PAGE = 2000;
 
 export type PsaObjectKey = 'users' | 'workspaces' | 'workspace_resources' | 'time_entries';
 type PsaRecord = PsaUser | PsaWorkspace | PsaWorkspaceResource | PsaTimeEntry;
-type Filter = 'workspace_id' | 'user_id';
+type Filter = 'workspace_id' | 'user_id' | 'external_reference';
 type Include = 'workspace' | 'user';
 
 /** Kantata errors: `{ "errors": [{ "type", "message", "field"? }] }`. */
@@ -180,7 +180,7 @@ export class PsaSystem implements SystemModel<PsaData> {
         key: 'workspaces',
         singular: 'workspace',
         table: workspaces,
-        filters: [],
+        filters: ['external_reference'],
         includes: [],
         build: (f, e, now) => {
           const w = e as PsaWorkspace | undefined;
@@ -276,7 +276,7 @@ export class PsaSystem implements SystemModel<PsaData> {
     const only = idList(r.query.get('only'));
     if (only && only.length > PSA_MAX_ONLY) throw badRequest(`only accepts at most ${PSA_MAX_ONLY} ids, got ${only.length}`);
     const filters: [Filter, Set<string>][] = [];
-    for (const name of ['workspace_id', 'user_id'] as const) {
+    for (const name of ['workspace_id', 'user_id', 'external_reference'] as const) {
       const values = idList(r.query.get(name));
       if (!values) continue;
       if (!def.filters.includes(name)) throw badRequest(`${def.key} cannot be filtered by ${name}`);
