@@ -10,6 +10,7 @@ import { createLogger } from '../lib';
 import { committedSupergraphPath, composeTandemSupergraph, startAll, startBanner, tandemConfigFromEnv } from '../runtime';
 import { openStore } from '../store';
 import { startSystems, type SystemName } from '../systems';
+import { createSyncEngine } from '../sync';
 import { DEFAULT_SUBGRAPH_PORTS, isSubgraphName, startSubgraph, SUBGRAPH_NAMES } from '../subgraphs';
 
 const USAGE = `Usage: tandem <command>
@@ -75,7 +76,8 @@ async function subgraph(name: string | undefined): Promise<number> {
   const config = tandemConfigFromEnv();
   const store = await openStore({ ...config.store, logger: createLogger('store') });
   const cache = new CanonicalCache(store, createAdapters(), freshnessFromEnv(), createLogger('cache'));
-  const running = await startSubgraph(name, { cache, port: config.subgraphPorts[name], host: config.host });
+  const sync = createSyncEngine({ store, logger: createLogger('sync-engine') });
+  const running = await startSubgraph(name, { cache, sync, port: config.subgraphPorts[name], host: config.host });
   process.stdout.write(`Subgraph ${name} at ${running.url}\n`);
   await untilSignal();
   await running.stop();

@@ -27,7 +27,7 @@ export interface GatewayContext {
 }
 
 /** Incoming headers forwarded to subgraphs unless configured otherwise. */
-export const DEFAULT_FORWARD_HEADERS: readonly string[] = ['authorization', 'x-request-id', 'traceparent', 'tracestate', 'baggage'];
+export const DEFAULT_FORWARD_HEADERS: readonly string[] = ['authorization', 'x-request-id', 'traceparent', 'tracestate', 'baggage', 'x-tandem-caller'];
 
 export function gatewayContextFromRequest(req: IncomingMessage, forward: readonly string[] = DEFAULT_FORWARD_HEADERS): GatewayContext {
   const forwardHeaders: Record<string, string> = {};

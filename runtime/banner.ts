@@ -24,6 +24,11 @@ export function startBanner(t: RunningTandem, dataNote: string): string {
     `    curl -s ${t.gatewayUrl} -H 'content-type: application/json' \\`,
     `      -d '{"query":"{ customers(first: 3) { totalCount edges { node { name arBalance { amount currency } projects { code status } } } } }"}'`,
     '',
+    '  A cross-system write (returns a tracked sync transaction at once; follow it with syncTransaction(id)):',
+    `    curl -s ${t.gatewayUrl} -H 'content-type: application/json' -H 'x-tandem-caller: you@example.com' \\`,
+    `      -d '{"query":"mutation { convertOpportunity(opportunityId: \\"<id>\\", idempotencyKey: \\"demo-1\\") { id status } }"}'`,
+    `    (ids of Closed Won opportunities: { customers(first: 50) { edges { node { opportunities(stage: CLOSED_WON) { id name project { code } } } } } })`,
+    '',
     '  Ctrl-C stops everything cleanly.',
     '',
   );

@@ -11,7 +11,7 @@ export interface TandemConfig {
   host: string;
   /** @default 4000 (`TANDEM_GATEWAY_PORT`) */
   gatewayPort: number;
-  /** @default customer 4001, project 4002, resource 4003, billing 4004 (`TANDEM_<NAME>_SUBGRAPH_PORT`) */
+  /** @default customer 4001, project 4002, resource 4003, billing 4004, operations 4005 (`TANDEM_<NAME>_SUBGRAPH_PORT`) */
   subgraphPorts: Record<SubgraphName, number>;
   /**
    * Start the simulated CRM, ERP and PSA in this process. Set false to point the
@@ -23,6 +23,12 @@ export interface TandemConfig {
   store: StoreConfig;
   /** Seconds between index sweeps that pick up records created in the source systems. @default 600 (`TANDEM_INDEX_INTERVAL_S`; 0 turns it off) */
   indexIntervalSeconds: number;
+  /** Run sync workers in this process (they claim work from the store's outbox). @default true (`TANDEM_WORKERS`) */
+  workers: boolean;
+  /** Port of the webhook receiver (`POST /webhooks/crm|erp|psa`). @default 4010 (`TANDEM_WEBHOOK_PORT`) */
+  webhookPort: number;
+  /** Seconds between reconciliation runs. @default 300 (`TANDEM_RECONCILE_INTERVAL_SECONDS`; 0 turns it off) */
+  reconcileIntervalSeconds: number;
 }
 
 export function tandemConfigFromEnv(): TandemConfig {
@@ -35,5 +41,8 @@ export function tandemConfigFromEnv(): TandemConfig {
     embeddedSystems: envBool('TANDEM_EMBEDDED_SYSTEMS', true),
     store: { ...storeConfigFromEnv(), dataDir },
     indexIntervalSeconds: envInt('TANDEM_INDEX_INTERVAL_S', 600, 0),
+    workers: envBool('TANDEM_WORKERS', true),
+    webhookPort: envInt('TANDEM_WEBHOOK_PORT', 4010, 0, 65535),
+    reconcileIntervalSeconds: envInt('TANDEM_RECONCILE_INTERVAL_SECONDS', 300, 0),
   };
 }

@@ -62,4 +62,51 @@ export const EXAMPLE_QUERIES = [
   }
 }`,
   },
+  {
+    name: 'Convert a Closed Won opportunity into a project (a tracked sync)',
+    query: `# Pick an opportunity: { customers(first: 20) { edges { node { opportunities(stage: CLOSED_WON) { id name project { code } } } } } }
+mutation Convert($opportunityId: ID!) {
+  convertOpportunity(opportunityId: $opportunityId, idempotencyKey: "convert-1") {
+    id
+    workflow
+    status
+    traceId
+  }
+}`,
+    variables: { opportunityId: '<id of a CLOSED_WON opportunity without a project>' },
+  },
+  {
+    name: 'Follow a sync transaction step by step',
+    query: `query Sync($id: ID!) {
+  syncTransaction(id: $id) {
+    workflow
+    status
+    requestedBy
+    steps { name system status attempts lastError }
+    error { code message remediation }
+    project { code name budget { amount currency } }
+    createdAt
+    finishedAt
+  }
+}`,
+    variables: { id: '<the id convertOpportunity returned>' },
+  },
+  {
+    name: 'Dead letters, integration health and the backlog',
+    query: `query Operations {
+  syncTransactions(status: DEAD_LETTERED, first: 10) {
+    totalCount
+    edges { node { id workflow error { code message remediation } } }
+  }
+  integrationHealth { system circuit latencyP50Ms errorRate }
+  operationalMetrics { opportunitiesAwaitingProject invoicesBlocked syncBacklog deadLettered oldestPendingSeconds }
+}`,
+  },
+  {
+    name: 'Replay a dead-lettered transaction (after fixing the data it names)',
+    query: `mutation Replay($id: ID!) {
+  replaySyncTransaction(id: $id) { id status steps { name status } }
+}`,
+    variables: { id: '<id of a DEAD_LETTERED transaction>' },
+  },
 ];

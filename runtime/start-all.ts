@@ -6,6 +6,7 @@ import { createLogger } from '../lib';
 import { openStore, type Store, type StoreConfig } from '../store';
 import { startSystems, type RunningSystem, type SystemName } from '../systems';
 import { SUBGRAPH_NAMES, startSubgraph, type RunningSubgraph, type SubgraphName } from '../subgraphs';
+import { createSyncEngine, type SyncEngine } from '../sync';
 import { tandemConfigFromEnv, type TandemConfig } from './config';
 import { EXAMPLE_QUERIES } from './examples';
 
@@ -32,6 +33,8 @@ export interface RunningTandem {
   cache: CanonicalCache;
   gateway: RunningGateway;
   supergraphSdl: string;
+  /** The sync engine every subgraph submits to. */
+  engine: SyncEngine;
   /** Stops everything in reverse order of start. Idempotent. */
   stop(): Promise<void>;
 }
@@ -102,9 +105,11 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       stops.push(() => schedule.stop());
     }
 
+    const engine = createSyncEngine({ store, logger: createLogger('sync-engine') });
+
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const name of SUBGRAPH_NAMES) {
-      const running = await startSubgraph(name, { cache, port: config.subgraphPorts[name], host: config.host });
+      const running = await startSubgraph(name, { cache, sync: engine, port: config.subgraphPorts[name], host: config.host });
       subgraphs[name] = running;
       stops.push(() => running.stop());
     }
@@ -132,6 +137,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       cache,
       gateway,
       supergraphSdl,
+      engine,
       stop: stopAll,
     };
   } catch (err) {

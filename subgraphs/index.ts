@@ -1,8 +1,10 @@
 import type { GraphQLSchema } from 'graphql';
 import type { CanonicalCache } from '../cache';
+import type { SyncEngine } from '../sync/api';
 import { createLogger, envInt } from '../lib';
 import { buildBillingSchema } from './billing';
 import { buildCustomerSchema } from './customer';
+import { buildOperationsSchema } from './operations';
 import { buildProjectSchema } from './project';
 import { buildResourceSchema } from './resource';
 import { serveSubgraph, type RunningSubgraph } from './shared/server';
@@ -10,8 +12,8 @@ import { serveSubgraph, type RunningSubgraph } from './shared/server';
 export type { RunningSubgraph } from './shared/server';
 export type { SubgraphContext } from './shared/context';
 
-/** Tandem's domain subgraphs, in composition order. */
-export const SUBGRAPH_NAMES = ['customer', 'project', 'resource', 'billing'] as const;
+/** Tandem's subgraphs, in composition order: the four domain subgraphs, then operations (sync state). */
+export const SUBGRAPH_NAMES = ['customer', 'project', 'resource', 'billing', 'operations'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const builders: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
@@ -19,10 +21,11 @@ const builders: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
   project: buildProjectSchema,
   resource: buildResourceSchema,
   billing: buildBillingSchema,
+  operations: buildOperationsSchema,
 };
 
-/** @default customer 4001, project 4002, resource 4003, billing 4004 (`TANDEM_<NAME>_SUBGRAPH_PORT`) */
-export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = { customer: 4001, project: 4002, resource: 4003, billing: 4004 };
+/** @default customer 4001, project 4002, resource 4003, billing 4004, operations 4005 (`TANDEM_<NAME>_SUBGRAPH_PORT`) */
+export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = { customer: 4001, project: 4002, resource: 4003, billing: 4004, operations: 4005 };
 
 export function subgraphPortFromEnv(name: SubgraphName): number {
   return envInt(`TANDEM_${name.toUpperCase()}_SUBGRAPH_PORT`, DEFAULT_SUBGRAPH_PORTS[name], 0, 65535);
@@ -44,7 +47,15 @@ export function buildSubgraph(name: SubgraphName): Promise<GraphQLSchema> {
   return s;
 }
 
-/** Builds and serves one subgraph over the canonical cache. Port 0 picks a free port. */
-export async function startSubgraph(name: SubgraphName, options: { cache: CanonicalCache; port: number; host?: string }): Promise<RunningSubgraph> {
-  return serveSubgraph({ name, schema: await buildSubgraph(name), cache: options.cache, port: options.port, host: options.host, logger: createLogger(`subgraph-${name}`) });
+/** Builds and serves one subgraph over the canonical cache and the sync engine. Port 0 picks a free port. */
+export async function startSubgraph(name: SubgraphName, options: { cache: CanonicalCache; sync: SyncEngine; port: number; host?: string }): Promise<RunningSubgraph> {
+  return serveSubgraph({
+    name,
+    schema: await buildSubgraph(name),
+    cache: options.cache,
+    sync: options.sync,
+    port: options.port,
+    host: options.host,
+    logger: createLogger(`subgraph-${name}`),
+  });
 }

@@ -1,12 +1,13 @@
 import type { GraphQLSchema } from 'graphql';
 import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
+import { ProjectMutations } from './project.mutations';
 import { CustomerProjectsResolver, OpportunityProjectResolver, ProjectResolver, projectNode } from './project.resolver';
 
 /** The project subgraph: projects and change orders (system of record: the ERP), and Customer.projects. */
 export function buildProjectSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [ProjectResolver, CustomerProjectsResolver, OpportunityProjectResolver] },
+    { resolvers: [ProjectResolver, CustomerProjectsResolver, OpportunityProjectResolver, ProjectMutations] },
     {
       Project: {
         __resolveReference: async (ref: { id: string }, { reader }: SubgraphContext) => projectNode(await reader.load('project', ref.id)),

@@ -3,6 +3,7 @@ import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
 import { ProjectRef } from './stubs/project.stub';
 import { Assignment, TimeEntry } from './resource.type';
+import { ResourceMutations } from './resource.mutations';
 import { AssignmentResolver, node, ProjectStaffingResolver, ResourceResolver, TimeEntryResolver } from './resource.resolver';
 
 /** The resource subgraph: resources, assignments and time (system of record: the PSA). */
@@ -12,7 +13,7 @@ export function buildResourceSchema(): Promise<GraphQLSchema> {
   });
   return buildFederatedSchema(
     {
-      resolvers: [ResourceResolver, AssignmentResolver, TimeEntryResolver, ProjectStaffingResolver],
+      resolvers: [ResourceResolver, AssignmentResolver, TimeEntryResolver, ProjectStaffingResolver, ResourceMutations],
       // reachable only through Project, an entity this subgraph extends: not from Query
       orphanedTypes: [ProjectRef, Assignment, TimeEntry],
     },

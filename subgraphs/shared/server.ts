@@ -5,7 +5,9 @@ import { GraphQLError } from 'graphql';
 import { Reader, type CanonicalCache } from '../../cache';
 import { createGraphQLHttpServer, localOnlyApolloPlugins, REQUEST_ID_HEADER } from '../../lib/apollo-http';
 import type { Logger } from '../../lib';
+import type { SyncEngine } from '../../sync/api';
 import type { SubgraphContext } from './context';
+import { callerOf, traceIdOf } from './request-identity';
 import { formatSubgraphError } from './errors';
 
 /**
@@ -50,6 +52,8 @@ export interface StartSubgraphOptions {
   name: string;
   schema: GraphQLSchema;
   cache: CanonicalCache;
+  /** The sync engine mutations submit to (and the operations subgraph reads). */
+  sync: SyncEngine;
   port: number;
   host?: string;
   logger: Logger;
@@ -57,7 +61,7 @@ export interface StartSubgraphOptions {
 
 /** Serves one subgraph schema over HTTP at `/graphql`, each request with its own Reader. */
 export async function serveSubgraph(options: StartSubgraphOptions): Promise<RunningSubgraph> {
-  const { name, schema, cache, logger } = options;
+  const { name, schema, cache, sync, logger } = options;
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
     introspection: true,
@@ -71,7 +75,7 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
     logger,
     context: (req) => {
       const requestId = String(req.headers[REQUEST_ID_HEADER]);
-      return { reader: new Reader(cache), requestId, logger: logger.child({ requestId }) };
+      return { reader: new Reader(cache), requestId, logger: logger.child({ requestId }), sync, caller: callerOf(req), traceId: traceIdOf(req) };
     },
     health: () => ({ subgraph: name }),
   });

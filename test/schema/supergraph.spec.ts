@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { GraphQLObjectType } from 'graphql';
+import type { GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType } from 'graphql';
 import { apiSchemaOf, checkSupergraph, formatSchemaCheck } from '../../gateway';
 import { committedSupergraphPath, composeTandemSupergraph } from '../../runtime';
 
@@ -43,7 +43,80 @@ Invoice.customer: Customer!
 Invoice.project: Project
 Invoice.lines: [InvoiceLine!]!
 InvoiceLine.resource: Resource
+Mutation.upsertCustomer(input: CustomerInput!, idempotencyKey: String!): SyncTransaction!
+Mutation.convertOpportunity(opportunityId: ID!, idempotencyKey: String!): SyncTransaction!
+Mutation.approveChangeOrder(input: ChangeOrderInput!, idempotencyKey: String!): SyncTransaction!
+Mutation.assignResource(input: AssignmentInput!, idempotencyKey: String!): SyncTransaction!
+Mutation.submitTimeEntries(entries: [TimeEntryInput!]!, idempotencyKey: String!): SyncTransaction!
+Mutation.approveTimeEntries(ids: [ID!]!, idempotencyKey: String!): SyncTransaction!
+Mutation.generateInvoices(projectId: ID!, periodEnd: Date!, idempotencyKey: String!): SyncTransaction!
+Mutation.recordPayment(invoiceId: ID!, amount: Decimal!, idempotencyKey: String!): SyncTransaction!
+Mutation.replaySyncTransaction(id: ID!): SyncTransaction!
+Query.syncTransaction(id: ID!): SyncTransaction
+Query.syncTransactions(status: SyncStatus, workflow: String, first: Int, after: String): SyncTransactionConnection!
+Query.integrationHealth: [SystemHealth!]!
+Query.operationalMetrics: OperationalMetrics!
+SyncTransaction.id: ID!
+SyncTransaction.workflow: String!
+SyncTransaction.status: SyncStatus!
+SyncTransaction.idempotencyKey: String!
+SyncTransaction.steps: [SyncStep!]!
+SyncTransaction.error: SyncError
+SyncTransaction.traceId: String!
+SyncTransaction.createdAt: DateTime!
+SyncTransaction.finishedAt: DateTime
+SyncStep.name: String!
+SyncStep.system: SourceSystem!
+SyncStep.status: SyncStatus!
+SyncStep.attempts: Int!
+SyncStep.lastError: String
+SyncError.code: String!
+SyncError.message: String!
+SyncError.remediation: String
+SystemHealth.system: SourceSystem!
+SystemHealth.circuit: CircuitState!
+SystemHealth.latencyP50Ms: Float
+SystemHealth.errorRate: Float!
+OperationalMetrics.opportunitiesAwaitingProject: Int!
+OperationalMetrics.invoicesBlocked: Int!
+OperationalMetrics.syncBacklog: Int!
+OperationalMetrics.deadLettered: Int!
+OperationalMetrics.oldestPendingSeconds: Float
 `;
+
+/** Input types and enums of the contract: name → fields (type) or values. */
+const CONTRACT_INPUTS: Record<string, string[]> = {
+  MoneyInput: ['amount: Decimal!', 'currency: String!'],
+  AddressInput: ['line1: String!', 'city: String!', 'postalCode: String', 'country: String!'],
+  CustomerInput: ['id: ID', 'name: String!', 'legalName: String', 'legalEntity: String', 'taxId: String', 'currency: String!', 'billingAddress: AddressInput', 'parentId: ID'],
+  ChangeOrderInput: ['projectId: ID!', 'budgetDelta: MoneyInput!', 'description: String!'],
+  AssignmentInput: ['projectId: ID!', 'resourceId: ID!', 'role: String!', 'plannedHours: Float!', 'billRate: MoneyInput'],
+  TimeEntryInput: ['resourceId: ID!', 'projectId: ID!', 'date: Date!', 'hours: Float!', 'billable: Boolean!', 'notes: String'],
+};
+const CONTRACT_ENUMS: Record<string, string[]> = {
+  SyncStatus: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD_LETTERED', 'COMPENSATED'],
+  CircuitState: ['CLOSED', 'OPEN', 'HALF_OPEN'],
+};
+
+test('the supergraph keeps the contract input types and enums', async () => {
+  const schema = apiSchemaOf(await composeTandemSupergraph());
+  for (const [name, fields] of Object.entries(CONTRACT_INPUTS)) {
+    const type = schema.getType(name) as GraphQLInputObjectType | undefined;
+    const actual = type ? Object.values(type.getFields()).map((f) => `${f.name}: ${String(f.type)}`) : [];
+    expect({ name, fields: actual }).toEqual({ name, fields });
+  }
+  for (const [name, values] of Object.entries(CONTRACT_ENUMS)) {
+    const type = schema.getType(name) as GraphQLEnumType | undefined;
+    expect({ name, values: type?.getValues().map((v) => v.name) }).toEqual({ name, values });
+  }
+});
+
+test('SyncTransaction is an entity keyed by id, and every mutation provides its submit-time fields', async () => {
+  const sdl = await composeTandemSupergraph();
+  expect(sdl).toMatch(/type SyncTransaction\s[^{]*@join__type\(graph: OPERATIONS, key: "id"\)/);
+  const provides = sdl.match(/@join__field\(graph: \w+, provides: "[^"]+"\)/g) ?? [];
+  expect(provides.length).toBe(8);
+});
 
 test('the supergraph keeps the public API contract', async () => {
   const schema = apiSchemaOf(await composeTandemSupergraph());

@@ -12,7 +12,15 @@ export interface TestStack extends RunningTandem {
  * A whole Tandem on ephemeral ports: simulators with no latency and a small
  * world, an in-memory PGlite store, no background index sweeps.
  */
-export async function startTestStack(options: { customers?: number; store?: StartAllOptions['store']; freshness?: StartAllOptions['freshness'] } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: {
+    customers?: number;
+    store?: StartAllOptions['store'];
+    freshness?: StartAllOptions['freshness'];
+    /** Run sync workers in the stack. @default true */
+    workers?: boolean;
+  } = {},
+): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
   const tandem = await startAll({
     config: {
@@ -21,6 +29,9 @@ export async function startTestStack(options: { customers?: number; store?: Star
       subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])) as Record<SubgraphName, number>,
       indexIntervalSeconds: 0,
       embeddedSystems: true,
+      workers: options.workers ?? true,
+      webhookPort: 0,
+      reconcileIntervalSeconds: 0,
     },
     store: options.store ?? { memory: true },
     systems: { latencyMs: 0, customers: options.customers ?? 10, persist: false },
@@ -44,10 +55,15 @@ export interface GraphQLResponse<T = any> {
 }
 
 /** POSTs a GraphQL operation and returns the parsed body (whatever the HTTP status). */
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T> & { status: number }> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T> & { status: number }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, ...((await res.json()) as GraphQLResponse<T>) };

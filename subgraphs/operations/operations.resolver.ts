@@ -1,0 +1,124 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { uuidSchema } from '../../canonical-schema';
+import { NotReplayableError, WORKFLOWS, type OperationalMetricsRecord, type SyncStatus as Status, type SyncTransactionRecord, type SystemHealthRecord } from '../../sync/api';
+import { pageArgs } from '../shared/connection';
+import type { SubgraphContext } from '../shared/context';
+import { InvalidArgumentError } from '../shared/errors';
+import { SyncStatus } from '../shared/sync';
+import { NotFoundError, RuleViolationError } from '../shared/write-errors';
+import { CustomerRef, InvoiceRef, OpportunityRef, ProjectRef } from './stubs/refs.stub';
+import { OperationalMetrics, SyncTransaction, SyncTransactionConnection, SystemHealth } from './sync-transaction.type';
+
+/** A canonical id the transaction is about or produced (`customerId`, `projectId`, ...), from its result first, then its subject. */
+function relatedId(tx: SyncTransactionRecord, key: string): string | null {
+  const v = tx.result?.[key] ?? tx.subject?.[key];
+  return typeof v === 'string' && v ? v : null;
+}
+
+function ref(id: string | null): { id: string } | null {
+  return id ? { id } : null;
+}
+
+/** Transaction ids are UUIDs; anything else cannot name a transaction. */
+function isTransactionId(id: string): boolean {
+  return uuidSchema.safeParse(id).success;
+}
+
+@Resolver(() => SyncTransaction)
+export class SyncTransactionResolver {
+  @Query(() => SyncTransaction, { nullable: true, description: 'A sync transaction by id; null when unknown' })
+  async syncTransaction(@Arg('id', () => ID) id: string, @Ctx() { sync }: SubgraphContext): Promise<SyncTransactionRecord | null> {
+    return isTransactionId(id) ? sync.get(id) : null;
+  }
+
+  @Query(() => SyncTransactionConnection, { description: 'Sync transactions, newest first, optionally by status and workflow' })
+  async syncTransactions(
+    @Arg('status', () => SyncStatus, { nullable: true }) status: Status | null,
+    @Arg('workflow', () => String, { nullable: true }) workflow: string | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() { sync }: SubgraphContext,
+  ): Promise<SyncTransactionConnection> {
+    const args = pageArgs(first, null);
+    if (workflow != null && !(WORKFLOWS as readonly string[]).includes(workflow)) {
+      throw new InvalidArgumentError('workflow', `must be one of ${WORKFLOWS.join(', ')}`);
+    }
+    const page = await sync.list({ status, workflow, first: args.first, after }).catch((err: unknown) => {
+      if (err instanceof RangeError && /\bafter\b/.test(err.message)) {
+        throw new InvalidArgumentError('after', 'is not a cursor this connection issued; pass the endCursor of a previous page');
+      }
+      throw err;
+    });
+    const edges = page.nodes.map((node, i) => ({ cursor: edgeCursor(page, i), node: node as SyncTransaction }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
+  }
+
+  @Mutation(() => SyncTransaction, {
+    description: 'Runs a DEAD_LETTERED or FAILED transaction again from its failed step (a COMPENSATED one from the start); returns it re-queued',
+  })
+  async replaySyncTransaction(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<SyncTransactionRecord> {
+    const existing = isTransactionId(id) ? await ctx.sync.get(id) : null;
+    if (!existing) throw new NotFoundError('id', 'sync transaction', id);
+    try {
+      const tx = await ctx.sync.replay(id, { requestedBy: ctx.caller });
+      ctx.logger.info({ transactionId: id, workflow: tx.workflow, caller: ctx.caller }, 'sync transaction replayed');
+      return tx;
+    } catch (err) {
+      if (err instanceof NotReplayableError) throw new RuleViolationError(err.code, err.message, { argumentName: 'id', status: err.status });
+      throw err;
+    }
+  }
+
+  @FieldResolver(() => String, { description: 'The command as submitted, as JSON (canonical ids)' })
+  input(@Root() tx: SyncTransactionRecord): string {
+    return JSON.stringify(tx.input ?? null);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'What the workflow produced once SUCCEEDED (canonical ids of the records it wrote), as JSON' })
+  result(@Root() tx: SyncTransactionRecord): string | null {
+    return tx.result ? JSON.stringify(tx.result) : null;
+  }
+
+  @FieldResolver(() => CustomerRef, { nullable: true, description: 'The customer this transaction is about, if any' })
+  customer(@Root() tx: SyncTransactionRecord): CustomerRef | null {
+    return ref(relatedId(tx, 'customerId'));
+  }
+
+  @FieldResolver(() => OpportunityRef, { nullable: true })
+  opportunity(@Root() tx: SyncTransactionRecord): OpportunityRef | null {
+    return ref(relatedId(tx, 'opportunityId'));
+  }
+
+  @FieldResolver(() => ProjectRef, { nullable: true, description: 'The project this transaction is about, or created' })
+  project(@Root() tx: SyncTransactionRecord): ProjectRef | null {
+    return ref(relatedId(tx, 'projectId'));
+  }
+
+  @FieldResolver(() => InvoiceRef, { nullable: true, description: 'The invoice this transaction is about, or created' })
+  invoice(@Root() tx: SyncTransactionRecord): InvoiceRef | null {
+    return ref(relatedId(tx, 'invoiceId'));
+  }
+}
+
+/**
+ * Per-edge cursors: the engine pages by its own opaque cursor and gives the
+ * page's endCursor; an edge before the last carries the cursor the engine
+ * gives for it when it does, else the end cursor (paging resumes after the page).
+ */
+function edgeCursor(page: { nodes: readonly SyncTransactionRecord[]; endCursor: string | null }, i: number): string {
+  const own = (page.nodes[i] as { cursor?: unknown }).cursor;
+  return typeof own === 'string' ? own : (page.endCursor ?? '');
+}
+
+@Resolver()
+export class IntegrationHealthResolver {
+  @Query(() => [SystemHealth], { description: 'Circuit state, latency and error rate of the workers’ calls to each source system' })
+  integrationHealth(@Ctx() { sync }: SubgraphContext): Promise<SystemHealthRecord[]> {
+    return sync.health();
+  }
+
+  @Query(() => OperationalMetrics, { description: 'Backlog, dead letters and business exceptions needing attention' })
+  operationalMetrics(@Ctx() { sync }: SubgraphContext): Promise<OperationalMetricsRecord> {
+    return sync.metrics();
+  }
+}

@@ -1,0 +1,152 @@
+import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { SourceSystem as System } from '../../canonical-schema';
+import type { CircuitState as Circuit, SyncErrorRecord, SyncStatus as Status, SyncStepRecord } from '../../sync/api';
+import { SourceSystem } from '../shared/enums';
+import { DateTimeScalar } from '../shared/scalars';
+import { SyncStatus } from '../shared/sync';
+import { PageInfo } from '../shared/types';
+
+export const CircuitState = { CLOSED: 'CLOSED', OPEN: 'OPEN', HALF_OPEN: 'HALF_OPEN' } as const satisfies { [K in Circuit]: K };
+registerEnumType(CircuitState, {
+  name: 'CircuitState',
+  description: "The workers' circuit breaker for a system: CLOSED (calls flow), OPEN (calls held back, work queues), HALF_OPEN (probing)",
+});
+
+@ObjectType({ description: 'One step of a sync transaction: one call (or a few) to one source system' })
+export class SyncStep implements SyncStepRecord {
+  @Field({ description: 'e.g. create-erp-project' })
+  name!: string;
+
+  @Field(() => SourceSystem)
+  system!: System;
+
+  @Field(() => SyncStatus)
+  status!: Status;
+
+  @Field(() => Int, { description: 'Attempts made so far (retries included)' })
+  attempts!: number;
+
+  @Field(() => String, { nullable: true })
+  lastError!: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+@ObjectType({ description: 'Why a sync transaction failed, and what a person should do about it' })
+export class SyncError implements SyncErrorRecord {
+  @Field({ description: 'e.g. MASTER_DATA_INCOMPLETE, SOURCE_REJECTED, SOURCE_UNAVAILABLE' })
+  code!: string;
+
+  @Field()
+  message!: string;
+
+  @Field(() => String, { nullable: true, description: 'Which field to fix in which system, then replay' })
+  remediation!: string | null;
+}
+
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'A cross-system synchronization: one mutation (or webhook, or reconciliation finding) carried across CRM, ERP and PSA, step by step' })
+export class SyncTransaction {
+  @Field(() => ID)
+  id!: string;
+
+  @Directive('@shareable')
+  @Field({ description: 'opportunity-to-project, customer-master, change-order, staffing, time-submission, time-approval, time-to-invoice, payment or invoice-status' })
+  workflow!: string;
+
+  @Directive('@shareable')
+  @Field(() => SyncStatus)
+  status!: Status;
+
+  @Directive('@shareable')
+  @Field()
+  idempotencyKey!: string;
+
+  @Field(() => [SyncStep], { description: 'Every step in order, those not started yet included (PENDING)' })
+  steps!: SyncStep[];
+
+  @Field(() => SyncError, { nullable: true })
+  error!: SyncError | null;
+
+  @Directive('@shareable')
+  @Field({ description: 'W3C trace id: the request that submitted it, across every system call it made' })
+  traceId!: string;
+
+  @Field({ description: 'Who asked: the caller, webhook:crm|erp|psa, reconciliation, or anonymous' })
+  requestedBy!: string;
+
+  @Field({ description: 'api, webhook, reconciliation or replay' })
+  origin!: string;
+
+  @Directive('@shareable')
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt!: Date | null;
+
+  input!: unknown;
+  result!: Record<string, unknown> | null;
+  subject!: Record<string, string>;
+}
+
+@ObjectType()
+export class SyncTransactionEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => SyncTransaction)
+  node!: SyncTransaction;
+}
+
+@ObjectType()
+export class SyncTransactionConnection {
+  @Field(() => [SyncTransactionEdge])
+  edges!: SyncTransactionEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field({ description: 'Transactions matching the filter, across all pages' })
+  totalCount!: number;
+}
+
+@ObjectType({ description: "How the workers' calls to one source system fare (last 5 minutes)" })
+export class SystemHealth {
+  @Field(() => SourceSystem)
+  system!: System;
+
+  @Field(() => CircuitState)
+  circuit!: Circuit;
+
+  @Field(() => Float, { nullable: true, description: 'Median call latency; null when there were no calls' })
+  latencyP50Ms!: number | null;
+
+  @Field(() => Float, { description: 'Share of calls that failed, 0 to 1' })
+  errorRate!: number;
+}
+
+@ObjectType({ description: 'What needs attention across the integration' })
+export class OperationalMetrics {
+  @Field(() => Int, { description: 'Closed Won opportunities with no project yet' })
+  opportunitiesAwaitingProject!: number;
+
+  @Field(() => Int)
+  invoicesBlocked!: number;
+
+  @Field(() => Int, { description: 'Transactions PENDING, RUNNING or FAILED (retry scheduled)' })
+  syncBacklog!: number;
+
+  @Field(() => Int)
+  deadLettered!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Age of the oldest PENDING or FAILED transaction; null when none' })
+  oldestPendingSeconds!: number | null;
+}

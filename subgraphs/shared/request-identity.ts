@@ -1,0 +1,25 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Header naming the caller of a request; governance replaces it with an authenticated subject later. */
+export const CALLER_HEADER = 'x-tandem-caller';
+export const ANONYMOUS_CALLER = 'anonymous';
+
+const CALLER_RE = /^[\w.@:/+-]{1,200}$/;
+const TRACEPARENT_RE = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
+}
+
+/** The caller named by `x-tandem-caller` (letters, digits and `_.@:/+-`, up to 200), else `anonymous`. */
+export function callerOf(req: IncomingMessage): string {
+  const c = header(req, CALLER_HEADER);
+  return c && CALLER_RE.test(c) ? c : ANONYMOUS_CALLER;
+}
+
+/** The trace id of a W3C `traceparent` header, or undefined when absent or malformed (all-zero ids are invalid). */
+export function traceIdOf(req: IncomingMessage): string | undefined {
+  const m = TRACEPARENT_RE.exec(header(req, 'traceparent')?.toLowerCase() ?? '');
+  return m && !/^0+$/.test(m[1]) ? m[1] : undefined;
+}
