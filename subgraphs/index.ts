@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import type { CanonicalCache } from '../cache';
-import type { SyncEngine } from '../sync/api';
+import type { SyncEngine } from '../sync';
 import { createLogger, envInt } from '../lib';
 import { buildBillingSchema } from './billing';
 import { buildCustomerSchema } from './customer';

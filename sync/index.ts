@@ -18,3 +18,5 @@ export {
   type StaffingCheckOptions,
 } from './workflows';
 export type { WorkflowDefinition, StepDefinition, StepContext, WriterSet, DomainEventDraft } from './workflow';
+/** The cursor `SyncEngine.list` pages by, for one transaction (Relay edges in the operations subgraph). */
+export { encodeCursor as transactionCursor } from './records';

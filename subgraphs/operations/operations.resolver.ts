@@ -1,6 +1,14 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { uuidSchema } from '../../canonical-schema';
-import { NotReplayableError, WORKFLOWS, type OperationalMetricsRecord, type SyncStatus as Status, type SyncTransactionRecord, type SystemHealthRecord } from '../../sync/api';
+import {
+  NotReplayableError,
+  transactionCursor,
+  WORKFLOWS,
+  type OperationalMetricsRecord,
+  type SyncStatus as Status,
+  type SyncTransactionRecord,
+  type SystemHealthRecord,
+} from '../../sync';
 import { pageArgs } from '../shared/connection';
 import type { SubgraphContext } from '../shared/context';
 import { InvalidArgumentError } from '../shared/errors';
@@ -49,7 +57,7 @@ export class SyncTransactionResolver {
       }
       throw err;
     });
-    const edges = page.nodes.map((node, i) => ({ cursor: edgeCursor(page, i), node: node as SyncTransaction }));
+    const edges = page.nodes.map((node) => ({ cursor: transactionCursor(node.createdAt, node.id), node: node as SyncTransaction }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
   }
 
@@ -98,16 +106,6 @@ export class SyncTransactionResolver {
   invoice(@Root() tx: SyncTransactionRecord): InvoiceRef | null {
     return ref(relatedId(tx, 'invoiceId'));
   }
-}
-
-/**
- * Per-edge cursors: the engine pages by its own opaque cursor and gives the
- * page's endCursor; an edge before the last carries the cursor the engine
- * gives for it when it does, else the end cursor (paging resumes after the page).
- */
-function edgeCursor(page: { nodes: readonly SyncTransactionRecord[]; endCursor: string | null }, i: number): string {
-  const own = (page.nodes[i] as { cursor?: unknown }).cursor;
-  return typeof own === 'string' ? own : (page.endCursor ?? '');
 }
 
 @Resolver()

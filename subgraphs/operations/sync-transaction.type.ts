@@ -1,6 +1,6 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { SourceSystem as System } from '../../canonical-schema';
-import type { CircuitState as Circuit, SyncErrorRecord, SyncStatus as Status, SyncStepRecord } from '../../sync/api';
+import type { CircuitState as Circuit, SyncErrorRecord, SyncStatus as Status, SyncStepRecord } from '../../sync';
 import { SourceSystem } from '../shared/enums';
 import { DateTimeScalar } from '../shared/scalars';
 import { SyncStatus } from '../shared/sync';

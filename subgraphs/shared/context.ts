@@ -1,6 +1,6 @@
 import type { Reader } from '../../cache';
 import type { Logger } from '../../lib';
-import type { SyncEngine } from '../../sync/api';
+import type { SyncEngine } from '../../sync';
 
 /** What every subgraph resolver receives: the request's reader over the canonical cache, and the sync engine for writes. */
 export interface SubgraphContext {

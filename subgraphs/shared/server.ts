@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import { Reader, type CanonicalCache } from '../../cache';
 import { createGraphQLHttpServer, localOnlyApolloPlugins, REQUEST_ID_HEADER } from '../../lib/apollo-http';
 import type { Logger } from '../../lib';
-import type { SyncEngine } from '../../sync/api';
+import type { SyncEngine } from '../../sync';
 import type { SubgraphContext } from './context';
 import { callerOf, traceIdOf } from './request-identity';
 import { formatSubgraphError } from './errors';

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { idempotencyKeySchema, validate } from '../../canonical-schema';
-import { IdempotencyConflictError, SYNC_STATUSES, type SyncStatus as Status, type WorkflowInputs, type WorkflowName } from '../../sync/api';
+import { IdempotencyConflictError, SYNC_STATUSES, type SyncStatus as Status, type WorkflowInputs, type WorkflowName } from '../../sync';
 import type { SubgraphContext } from './context';
 import { DateTimeScalar } from './scalars';
 import { IdempotencyKeyReusedError } from './write-errors';
