@@ -169,6 +169,14 @@ describe('ErpWriter projects', () => {
     const rec = await erp().client.getRecord('job', job.id, restJobWire);
     expect(rec.entityStatus.refName).toBe('Cancelled');
     expect((await erp().getProjectBudget(job.id)).status).toBe('CANCELLED');
+
+    // a replayed conversion (new key) reopens the cancelled job: still one job for the opportunity
+    const reopened = await erp().createProject(
+      { crmOpportunityId: oppId, erpCustomerId, name: 'Globex ERP rollout', budget: { amount: '1.00', currency }, contractType: 'FIXED_FEE', startDate: '2025-01-01', endDate: null },
+      { idempotencyKey: 'proj-replay' },
+    );
+    expect(reopened).toEqual({ erpJobId: job.id, code: job.entityid });
+    expect(await jobsOfOpportunity(oppId)).toMatchObject([{ id: job.id, entitystatus: 'In Progress' }]);
   });
 
   it('NOT_FOUND for an unknown job', async () => {

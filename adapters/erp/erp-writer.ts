@@ -73,9 +73,11 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
   }
 
   /**
-   * Returns the job that already carries the opportunity id (one SuiteQL call), else
-   * creates it (`POST job`, status Pending before its start date and In Progress from
-   * it) and reads back its code (`GET job`). Calls: 1 when it exists, 3 when created.
+   * Returns the job that already carries the opportunity id (one SuiteQL call; a
+   * Cancelled one, left by a compensated conversion that is now replayed, is reopened
+   * with one PATCH), else creates it (`POST job`, status Pending before its start date
+   * and In Progress from it) and reads back its code (`GET job`). Calls: 1 when it
+   * exists (2 to reopen it), 3 when created.
    */
   async createProject(
     project: Parameters<ErpWriter['createProject']>[0],
@@ -84,15 +86,19 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
     const what = `ERP job for CRM Opportunity ${project.crmOpportunityId} (${project.name})`;
     return this.inContext(what, async () => {
       const existing = await this.client.suiteqlAll(
-        `SELECT id, entityid FROM job WHERE custentity_sf_opportunity_id = ${suiteqlLiteral(project.crmOpportunityId)}`,
-        jobRow.pick({ id: true, entityid: true }),
+        `SELECT id, entityid, entitystatus FROM job WHERE custentity_sf_opportunity_id = ${suiteqlLiteral(project.crmOpportunityId)}`,
+        jobRow.pick({ id: true, entityid: true, entitystatus: true }),
         opts.signal,
       );
-      if (existing.length > 0) {
-        const first = [...existing].sort((a, b) => Number(a.id) - Number(b.id))[0];
+      const status: ProjectStatus = project.startDate === null || project.startDate > this.today() ? 'PLANNED' : 'ACTIVE';
+      // Prefer a live job; a Cancelled one (a compensated conversion being replayed) is reopened, not duplicated.
+      const first = [...existing].sort((a, b) => Number(a.entitystatus === 'Cancelled') - Number(b.entitystatus === 'Cancelled') || Number(a.id) - Number(b.id))[0];
+      if (first) {
+        if (first.entitystatus === 'Cancelled') {
+          await this.client.updateRecord('job', first.id, jobStatusBody(status), { idempotencyKey: `${opts.idempotencyKey}:reopen`, signal: opts.signal });
+        }
         return { erpJobId: first.id, code: first.entityid };
       }
-      const status: ProjectStatus = project.startDate === null || project.startDate > this.today() ? 'PLANNED' : 'ACTIVE';
       const body = projectToJob(
         { name: project.name, status, contractType: project.contractType, budget: project.budget, startDate: project.startDate, endDate: project.endDate },
         { erpCustomerId: project.erpCustomerId, sfOpportunityId: project.crmOpportunityId },

@@ -31,7 +31,7 @@ describe('PsaWriter workspaces and assignments', () => {
   let workspaceId: string;
   const budget = { amount: '50000.00', currency: 'USD' };
 
-  it('creates one workspace per ERP job, whatever the key, and cancels it', async () => {
+  it('creates one workspace per ERP job, whatever the key; cancels it and reopens it on a replay', async () => {
     const ws = { erpJobId: '1777', title: 'Globex rollout', budget, startDate: '2025-01-01', endDate: '2025-12-31' };
     const before = sim().snapshot().workspaces.length;
     const { psaWorkspaceId } = await psa().createWorkspace(ws, { idempotencyKey: 'ws-1' });
@@ -43,9 +43,11 @@ describe('PsaWriter workspaces and assignments', () => {
 
     await psa().cancelWorkspace(psaWorkspaceId, { idempotencyKey: 'ws-cancel' });
     expect((await psa().client.get('workspaces', psaWorkspaceId)).record.status).toBe('cancelled');
-    // a cancelled workspace no longer counts: a new conversion of the job gets a new one
+    // a replayed conversion (new key) reopens the cancelled workspace rather than making a second one
     const again = await psa().createWorkspace(ws, { idempotencyKey: 'ws-2' });
-    expect(again.psaWorkspaceId).not.toBe(psaWorkspaceId);
+    expect(again.psaWorkspaceId).toBe(psaWorkspaceId);
+    expect((await psa().client.get('workspaces', psaWorkspaceId)).record.status).toBe('active');
+    expect(sim().snapshot().workspaces.length).toBe(before + 1);
     workspaceId = again.psaWorkspaceId;
   });
 

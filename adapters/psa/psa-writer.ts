@@ -37,8 +37,9 @@ export const PSA_WRITE_CONCURRENCY = 4;
  */
 export class PsaSystemApi extends PsaAdapter implements PsaWriter {
   /**
-   * Returns the non-cancelled workspace whose `external_reference` is the job, if any
-   * (one filtered list call), else `POST workspaces` (status planned before the start
+   * Returns the workspace whose `external_reference` is the job, if any (one filtered
+   * list call; a cancelled one, left by a compensated conversion now replayed, is
+   * reopened with one PUT), else `POST workspaces` (status planned before the start
    * date, active from it). Calls: 1 or 2.
    */
   async createWorkspace(
@@ -47,10 +48,16 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
   ): Promise<{ psaWorkspaceId: string }> {
     return this.inContext(`PSA workspace for ERP job ${workspace.erpJobId} (${workspace.title})`, async () => {
       const { records } = await this.client.listAll('workspaces', { filters: { external_reference: workspace.erpJobId }, signal: opts.signal });
-      const existing = records.filter((w) => w.status !== 'cancelled').sort((a, b) => Number(a.id) - Number(b.id))[0];
-      if (existing) return { psaWorkspaceId: existing.id };
       const today = new Date().toISOString().slice(0, 10);
       const status = workspace.startDate === null || workspace.startDate > today ? 'PLANNED' : 'ACTIVE';
+      // Prefer a live workspace; a cancelled one (a compensated conversion being replayed) is reopened, not duplicated.
+      const existing = [...records].sort((a, b) => Number(a.status === 'cancelled') - Number(b.status === 'cancelled') || Number(a.id) - Number(b.id))[0];
+      if (existing) {
+        if (existing.status === 'cancelled') {
+          await this.client.update('workspaces', existing.id, workspaceStatusBody(status), { idempotencyKey: `${opts.idempotencyKey}:reopen`, signal: opts.signal });
+        }
+        return { psaWorkspaceId: existing.id };
+      }
       const body = projectToWorkspace(
         { name: workspace.title, status, budget: workspace.budget, startDate: workspace.startDate, endDate: workspace.endDate },
         { erpJobId: workspace.erpJobId },
