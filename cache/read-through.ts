@@ -93,20 +93,21 @@ export class CanonicalCache {
     opts: ReadOptions = {},
   ): Promise<Map<string, CacheEntry<E>[]>> {
     const grouped = await this.store.childrenOf(entity, field, parentIds, filter);
+    const now = Date.now();
     const stale: { id: string; row: CachedRow<EntityMap[E]> }[] = [];
     for (const rows of grouped.values()) {
       for (const row of rows) {
-        if (opts.fresh || this.isStale(entity, row.syncedAt)) stale.push({ id: row.value.id, row });
+        if (opts.fresh || this.isStale(entity, row.syncedAt, now)) stale.push({ id: row.value.id, row });
       }
     }
     const refreshed = new Map<string, ReadResult<E>>();
-    for (const [id, p] of this.refresh(entity, stale, opts)) refreshed.set(id, await p);
+    if (stale.length > 0) for (const [id, p] of this.refresh(entity, stale, opts)) refreshed.set(id, await p);
     const out = new Map<string, CacheEntry<E>[]>();
     for (const parentId of parentIds) {
       const list: CacheEntry<E>[] = [];
       for (const row of grouped.get(parentId) ?? []) {
-        const r = refreshed.get(row.value.id);
-        if (r === undefined) list.push(this.entry(entity, row, false));
+        const r = refreshed.size === 0 ? undefined : refreshed.get(row.value.id);
+        if (r === undefined) list.push(this.entry(entity, row, false, now));
         else if (r === null) continue; // gone from its system of record
         else if (r instanceof SourceReadError) list.push(this.entry(entity, row, true));
         else if ((r.value as Record<string, unknown>)[field] === parentId && matches(r.value, filter)) list.push(r);

@@ -27,9 +27,12 @@ export function decodeCursor(after: string): Cursor {
   throw new InvalidArgumentError('after', 'is not a cursor this connection issued; pass the endCursor of a previous page');
 }
 
+/** built once: a zod schema costs ~0.3 ms to build, more than validating with it */
+const PAGE_ARGS = pageArgsSchema(MAX_PAGE_SIZE);
+
 /** Validates connection arguments, throwing an error that names the bad one. */
 export function pageArgs(first: number | null | undefined, after: string | null | undefined): { first: number; after: Cursor | null } {
-  const r = pageArgsSchema(MAX_PAGE_SIZE).safeParse({ first, after });
+  const r = PAGE_ARGS.safeParse({ first, after });
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new InvalidArgumentError(String(issue.path[0] ?? 'first'), issue.message);
