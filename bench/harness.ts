@@ -10,6 +10,8 @@ export interface ChildStack {
   ask<T = Record<string, unknown>>(cmd: string, args?: object): Promise<T>;
   /** Peak resident set size of the child so far, in MB (Linux VmHWM). */
   peakRssMb(): number;
+  /** CPU time (user + system) the child has used so far, in ms (Linux /proc). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,11 @@ export async function startChildStack(
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return Math.round(kb / 1024);
+    },
+    cpuMs() {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in clock ticks of 10 ms
     },
     async stop() {
       await ask('stop');

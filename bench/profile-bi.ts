@@ -17,10 +17,12 @@ async function main() {
   const dir = process.env.PROFILE_DIR ?? path.join(os.tmpdir(), 'tandem-profiles');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bi-${Date.now()}.cpuprofile`);
-  const stack = await startChildStack({ customers: 100, latencyMs: 5 });
+  const stack = await startChildStack({ customers: 100, latencyMs: 5 }, (process.env.CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   try {
     for (let i = 0; i < 3; i++) await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } });
-    await stack.ask('profile-start');
+    const profiling = process.env.NO_PROFILE !== '1';
+    if (profiling) await stack.ask('profile-start');
+    const cpu0 = stack.cpuMs();
     const r = await autocannon({
       url: stack.gatewayUrl,
       method: 'POST',
@@ -29,13 +31,15 @@ async function main() {
       connections,
       duration: seconds,
     });
-    await stack.ask('profile-stop', { file });
+    const cpuMs = stack.cpuMs() - cpu0;
+    if (profiling) await stack.ask('profile-stop', { file });
     process.stdout.write(
-      `${JSON.stringify({ rps: r.requests.average, requests: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, peakRssMb: stack.peakRssMb() })}\n`,
+      `${JSON.stringify({ rps: r.requests.average, requests: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, cpuMsPerRequest: Math.round((cpuMs / r.requests.total) * 10) / 10, peakRssMb: stack.peakRssMb() })}\n`,
     );
   } finally {
     await stack.stop();
   }
+  if (process.env.NO_PROFILE === '1') return;
   process.stdout.write(`${file}\n`);
   process.stdout.write(summarise(file));
 }
