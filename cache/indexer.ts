@@ -3,6 +3,9 @@ import type { AdapterSet } from '../adapters/port';
 import type { Store } from '../store';
 import type { Logger } from '../lib';
 
+/** rows per putMany when indexing */
+const INDEX_SLICE = 1000;
+
 export interface IndexReport {
   entity: EntityType;
   count: number;
@@ -23,7 +26,9 @@ export async function indexAll(store: Store, adapters: AdapterSet, logger: Logge
     const started = Date.now();
     try {
       const values = await adapters[system].listAll(entity);
-      await store.putMany(entity, values, system, new Date());
+      const syncedAt = new Date();
+      // in slices: one statement over 10,000 rows grew PGlite's heap (which never shrinks) by ~100 MB
+      for (let i = 0; i < values.length; i += INDEX_SLICE) await store.putMany(entity, values.slice(i, i + INDEX_SLICE), system, syncedAt);
       reports.push({ entity, count: values.length, ms: Date.now() - started });
       logger.info({ entity, system, count: values.length, ms: Date.now() - started }, `indexed ${values.length} ${entity} records from ${system}`);
     } catch (err) {

@@ -1,4 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openAsBlob, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -105,7 +107,7 @@ const closingDirs = new Map<string, Promise<void>>();
 
 async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
   if (config.memory) {
-    const db = await createPGlite(undefined);
+    const db = await createPGlite(undefined, log);
     try {
       const migration = await migrate(pgliteSession(db), { logger: log });
       return { kind: 'pglite', adapter: new PrismaPGlite(db), location: 'memory', migration, writes: new WriteTracker(), close: () => db.close() };
@@ -123,7 +125,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
       claimPidFile(pidFile(dir), dir);
       let db: PGlite | undefined;
       try {
-        db = await createPGlite(dir);
+        db = await createPGlite(dir, log);
         return { db, migration: await migrate(pgliteSession(db), { logger: log }) };
       } catch (e) {
         await db?.close().catch(() => undefined);
@@ -173,10 +175,35 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
   };
 }
 
-/** PGlite.create, with a clear message for the one environment known to break it. */
-async function createPGlite(dir: string | undefined): Promise<PGlite> {
+/**
+ * PGlite's server settings: its defaults, with shared_buffers at 16 MB instead
+ * of PostgreSQL's 128 MB. The buffers live in the WebAssembly heap, which never
+ * shrinks, and double-buffer data PGlite already holds in memory (in-memory
+ * stores) or the OS caches (data directories); at 128 MB they were most of the
+ * stack's resident memory once the store had been read through.
+ */
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'min_wal_size=32MB', '-c', 'max_wal_size=64MB'];
+
+/**
+ * PGlite.create, with a clear message for the one environment known to break
+ * it. A new database starts from a copy of a freshly initialised one (see
+ * initdbTemplate) instead of running initdb in this process.
+ */
+async function createPGlite(dir: string | undefined, log: Logger): Promise<PGlite> {
+  const fresh = dir === undefined || !existsSync(dir) || readdirSync(dir).length === 0;
+  const template = fresh ? await initdbTemplate(log) : undefined;
+  const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS];
   try {
-    return await PGlite.create(dir);
+    try {
+      // a file-backed Blob: the tarball is read once, by PGlite, not copied into memory first
+      return await PGlite.create(dir, { startParams, ...(template ? { loadDataDir: (await openAsBlob(template)) as Blob } : {}) });
+    } catch (e) {
+      if (!template || dir !== undefined) throw e;
+      // a template that does not load (another PGlite version wrote it?): forget it, run initdb here
+      log.warn({ err: (e as Error).message, template }, 'PGlite template did not load; initialising the database in-process');
+      rmSync(template, { force: true });
+      return await PGlite.create(dir, { startParams });
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG') {
       throw new Error(
@@ -187,6 +214,58 @@ async function createPGlite(dir: string | undefined): Promise<PGlite> {
     }
     throw e;
   }
+}
+
+let templateMaking: Promise<string | undefined> | undefined;
+
+/**
+ * A tarball of a freshly initialised PGlite data directory, made once per
+ * machine and PGlite build (in the OS temp directory) by a short-lived child
+ * process. PGlite's own initdb runs a second PGlite instance and the initdb
+ * WebAssembly module beside the new database and copies the result across,
+ * which took the process to ~750 MB resident for a moment on every new
+ * database; loading the tarball peaks at about half of that. Undefined when
+ * the template cannot be made: the caller then lets PGlite run initdb.
+ */
+function initdbTemplate(log: Logger): Promise<string | undefined> {
+  templateMaking ??= (async () => {
+    let entry: string;
+    try {
+      entry = require.resolve('@electric-sql/pglite');
+    } catch {
+      return undefined;
+    }
+    const wasm = path.join(path.dirname(entry), 'pglite.wasm');
+    const stamp = existsSync(wasm) ? `${statSync(wasm).size}-${Math.round(statSync(wasm).mtimeMs)}` : 'unknown';
+    const file = path.join(os.tmpdir(), `tandem-pglite-initdb-w1-${stamp}.tar`);
+    if (existsSync(file)) return file;
+    const script = `
+      const { PGlite } = require(${JSON.stringify(entry)});
+      const fs = require('node:fs');
+      (async () => {
+        const db = await PGlite.create({ initDbStartParams: ['--wal-segsize=1'] });
+        const blob = await db.dumpDataDir('none');
+        await db.close();
+        const tmp = process.argv[1] + '.' + process.pid + '.tmp';
+        fs.writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()));
+        fs.renameSync(tmp, process.argv[1]);
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        execFile(process.execPath, ['-e', script, file], { timeout: 120_000 }, (err) => (err ? reject(err) : resolve())),
+      );
+      return file;
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'could not prepare a PGlite template; PGlite will run initdb itself');
+      return undefined;
+    }
+  })();
+  const making = templateMaking;
+  // a failed attempt may be retried by the next open
+  void making.then((f) => {
+    if (!f && templateMaking === making) templateMaking = undefined;
+  });
+  return making.then((f) => (f && existsSync(f) ? f : undefined));
 }
 
 function pidFile(dir: string): string {
