@@ -1,3 +1,4 @@
+import { BrokenCircuitError, BulkheadRejectedError, IsolatedCircuitError } from 'cockatiel';
 import { SourceError, type SourceErrorCode } from '../adapters/http';
 
 /**
@@ -87,11 +88,10 @@ export function ensureStepFailure(error: unknown): StepFailure {
     }
     return new StepFailure(code, error.message, { retryable, remediation, retryAfterMs: error.retryAfterMs, cause: error });
   }
-  const name = (error as { name?: string } | null)?.name;
-  if (name === 'BrokenCircuitError' || name === 'IsolatedCircuitError') {
+  if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
     return new StepFailure('CIRCUIT_OPEN', 'circuit open', { retryable: true, cause: error });
   }
-  if (name === 'BulkheadRejectedError') {
+  if (error instanceof BulkheadRejectedError) {
     return new StepFailure('SOURCE_UNAVAILABLE', 'too many calls queued for the system', { retryable: true, cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);

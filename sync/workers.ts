@@ -1,0 +1,602 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { parseEvent, type EntityType, type SourceSystem } from '../canonical-schema';
+import { createLogger, envInt, type Logger } from '../lib';
+import type { Store } from '../store';
+import type { CircuitState, SyncEngine, SyncErrorRecord, SyncStatus } from './api';
+import { syncBus } from './bus';
+import { ensureStepFailure, StepFailure } from './errors';
+import { createSystemGates, DEFAULT_BREAKER, maxInFlightFromEnv, type BreakerConfig, type SystemGate } from './policies';
+import { parseTransaction, publicRecord, TRANSACTION_JSON_SQL, type TransactionRow } from './records';
+import { DEFAULT_RETRY, defaultRetryStrategy, type RetryConfig, type RetryStrategy } from './retry';
+import type { StepContext, StepDefinition, WorkflowDefinition, WriterSet } from './workflow';
+import { workflowDefinition } from './workflows';
+
+export interface StartWorkersOptions {
+  store: Store;
+  /** the writers (adapters/writes.ts) of the three systems */
+  adapters: WriterSet;
+  /** optional: the engine of this process (its listeners hear the workers' updates either way: they share the store) */
+  engine?: SyncEngine;
+  logger?: Logger;
+  /** transactions run at once by this process @default TANDEM_SYNC_CONCURRENCY or 32 */
+  concurrency?: number;
+  /** calls in flight per system from this process @default TANDEM_<SYS>_MAX_IN_FLIGHT or CRM 20, ERP 8, PSA 20 */
+  perSystemLimit?: Partial<Record<SourceSystem, number>>;
+  /** a claimed transaction is this worker's for this long, renewed while it runs @default 30 */
+  leaseSeconds?: number;
+  /** how often to look for due work when nothing wakes the worker @default 1000 */
+  pollMs?: number;
+  retry?: Partial<RetryConfig>;
+  /** overrides the backoff (tests) */
+  retryStrategy?: RetryStrategy;
+  breaker?: Partial<BreakerConfig>;
+  /** worker id, recorded as lease owner @default host:pid:random */
+  id?: string;
+}
+
+export interface SyncWorkers {
+  readonly id: string;
+  /** Stops claiming, lets every in-flight step finish and be recorded, releases the leases, then resolves. */
+  stop(): Promise<void>;
+  /**
+   * Simulates a crash (tests): stops at once and records nothing more; calls in
+   * flight complete at the source system unrecorded, and leases expire on their own.
+   */
+  kill(): Promise<void>;
+  /** the circuit state of each system as this process sees it */
+  circuits(): Record<SourceSystem, CircuitState>;
+}
+
+const TERMINAL: ReadonlySet<SyncStatus> = new Set(['SUCCEEDED', 'DEAD_LETTERED', 'COMPENSATED']);
+const COMPENSATION_KEY = '$compensation';
+const FAILING_SINCE_KEY = '$failingSince';
+const MAX_RESPONSE_CHARS = 4000;
+
+interface CallRecord {
+  step: string;
+  system: SourceSystem;
+  operation: string;
+  request: unknown;
+  response: unknown;
+  outcome: string;
+  duration_ms: number;
+  at: string;
+}
+
+interface StepPatch {
+  position: number;
+  status: SyncStatus;
+  last_error?: string | null;
+  keep_error?: boolean;
+  attempt?: boolean;
+  finished?: boolean;
+}
+
+interface Persist {
+  steps?: StepPatch[];
+  tx?: {
+    status?: SyncStatus;
+    context?: Record<string, unknown>;
+    result?: unknown;
+    error?: SyncErrorRecord | null;
+    finished?: boolean;
+  };
+  outbox?: { kind: 'keep' } | { kind: 'release'; delayMs: number } | { kind: 'delete' };
+  calls?: CallRecord[];
+  events?: { type: string; key: string; payload: unknown; trace_id: string }[];
+}
+
+/**
+ * Every state change of a claimed transaction is this ONE statement, fenced by the
+ * lease: when another worker took the outbox row over (lease expired), nothing but
+ * the audit rows is written and `owned` is 0.
+ */
+const PERSIST_SQL = `
+WITH p AS (SELECT $3::jsonb AS j),
+own AS (SELECT o.transaction_id FROM sync_outbox o WHERE o.transaction_id = $1 AND o.lease_owner = $2 FOR UPDATE),
+st AS (
+  UPDATE sync_step s SET
+    status = x.status,
+    last_error = CASE WHEN coalesce(x.keep_error, false) THEN s.last_error ELSE x.last_error END,
+    attempts = s.attempts + CASE WHEN coalesce(x.attempt, false) THEN 1 ELSE 0 END,
+    started_at = CASE WHEN coalesce(x.attempt, false) THEN now() ELSE s.started_at END,
+    finished_at = CASE WHEN coalesce(x.finished, false) THEN now() WHEN coalesce(x.attempt, false) THEN NULL ELSE s.finished_at END
+  FROM own, jsonb_to_recordset(coalesce((SELECT j->'steps' FROM p), '[]'::jsonb))
+    AS x(position int, status text, last_error text, keep_error boolean, attempt boolean, finished boolean)
+  WHERE s.transaction_id = own.transaction_id AND s.position = x.position RETURNING 1),
+tx AS (
+  UPDATE sync_transaction t SET
+    status = coalesce(p.j->'tx'->>'status', t.status),
+    context = t.context || coalesce(p.j->'tx'->'context', '{}'::jsonb),
+    result = CASE WHEN p.j->'tx'->'result' IS NULL THEN t.result WHEN p.j->'tx'->'result' = 'null'::jsonb THEN NULL ELSE p.j->'tx'->'result' END,
+    error_code = CASE WHEN p.j->'tx'->'error' IS NULL THEN t.error_code ELSE p.j->'tx'->'error'->>'code' END,
+    error_message = CASE WHEN p.j->'tx'->'error' IS NULL THEN t.error_message ELSE p.j->'tx'->'error'->>'message' END,
+    remediation = CASE WHEN p.j->'tx'->'error' IS NULL THEN t.remediation ELSE p.j->'tx'->'error'->>'remediation' END,
+    finished_at = CASE WHEN coalesce((p.j->'tx'->>'finished')::boolean, false) THEN now() ELSE t.finished_at END,
+    updated_at = now()
+  FROM own, p WHERE t.id = own.transaction_id RETURNING 1),
+ob_del AS (
+  DELETE FROM sync_outbox o USING own, p
+  WHERE o.transaction_id = own.transaction_id AND p.j->'outbox'->>'kind' = 'delete' RETURNING 1),
+ob_rel AS (
+  UPDATE sync_outbox o SET lease_owner = NULL, lease_until = NULL,
+    available_at = now() + ((p.j->'outbox'->>'delayMs')::float8 * interval '1 millisecond')
+  FROM own, p WHERE o.transaction_id = own.transaction_id AND p.j->'outbox'->>'kind' = 'release' RETURNING 1),
+ev AS (
+  INSERT INTO domain_event (type, key, payload, trace_id)
+  SELECT e.type, e.key, e.payload, e.trace_id FROM own,
+    jsonb_to_recordset(coalesce((SELECT j->'events' FROM p), '[]'::jsonb)) AS e(type text, key text, payload jsonb, trace_id text)
+  RETURNING 1),
+calls AS (
+  INSERT INTO sync_call (transaction_id, step, system, operation, request, response, outcome, duration_ms, at)
+  SELECT $1, c.step, c.system::source_system, c.operation, c.request, c.response, c.outcome, c.duration_ms, c.at
+  FROM jsonb_to_recordset(coalesce((SELECT j->'calls' FROM p), '[]'::jsonb))
+    AS c(step text, system text, operation text, request jsonb, response jsonb, outcome text, duration_ms int, at timestamptz)
+  RETURNING 1)
+SELECT (SELECT count(*) FROM own)::int AS owned`;
+
+const CLAIM_SQL = `
+UPDATE sync_outbox o SET lease_owner = $1, lease_until = now() + ($2::float8 * interval '1 second'), attempts = o.attempts + 1
+WHERE o.id IN (
+  SELECT id FROM sync_outbox
+  WHERE available_at <= now() AND (lease_until IS NULL OR lease_until < now())
+  ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+RETURNING o.transaction_id, o.attempts`;
+
+/** Lease lost to another worker: stop working on the transaction. */
+class LeaseLost extends Error {
+  constructor(txId: string) {
+    super(`lease on transaction ${txId} lost`);
+    this.name = 'LeaseLost';
+  }
+}
+
+function truncate(value: unknown): unknown {
+  if (value === undefined) return null;
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return { unserialisable: true };
+  }
+  if (text === undefined) return null;
+  if (text.length <= MAX_RESPONSE_CHARS) return JSON.parse(text);
+  return { truncated: true, length: text.length, preview: text.slice(0, MAX_RESPONSE_CHARS) };
+}
+
+/** Arguments as audited: AbortSignals dropped, anything that looks like a secret redacted. */
+function redact(args: unknown[]): unknown {
+  const clean = (v: unknown, depth: number): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return undefined;
+    if (depth > 6) return '…';
+    if (Array.isArray(v)) return v.map((x) => clean(x, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x instanceof AbortSignal) continue;
+      out[k] = /token|secret|password|authorization/i.test(k) ? '[redacted]' : clean(x, depth + 1);
+    }
+    return out;
+  };
+  return truncate(args.map((a) => clean(a, 0)));
+}
+
+/**
+ * Starts the workers of this process: they claim outbox rows (FOR UPDATE SKIP
+ * LOCKED, with a lease), run each transaction's steps through the writers behind a
+ * per-system bulkhead and circuit breaker, and record every step. Wakes at once on
+ * a submit or replay in this process; polls for everything else (other processes,
+ * scheduled retries). docs/sync-engine.md describes the states.
+ */
+export function startWorkers(options: StartWorkersOptions): SyncWorkers {
+  const { store, adapters } = options;
+  const id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const log = options.logger ?? createLogger('sync-workers', { worker: id });
+  const concurrency = options.concurrency ?? envInt('TANDEM_SYNC_CONCURRENCY', 32, 1, 10_000);
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  const pollMs = options.pollMs ?? 1000;
+  const retryConfig: RetryConfig = { ...DEFAULT_RETRY, ...options.retry };
+  const backoff = options.retryStrategy ?? defaultRetryStrategy(retryConfig);
+  const breaker: BreakerConfig = { ...DEFAULT_BREAKER, ...options.breaker };
+  const limits = { ...maxInFlightFromEnv(), ...options.perSystemLimit };
+  const bus = syncBus(store);
+  const q = <T>(sql: string, ...params: unknown[]) => store.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+
+  const gates = createSystemGates({
+    limits,
+    breaker,
+    logger: log,
+    onCircuit: (system, state) => {
+      q(
+        `INSERT INTO sync_circuit (system, state, changed_at) VALUES ($1::source_system, $2, now())
+         ON CONFLICT (system) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at`,
+        system,
+        state,
+      ).catch((err) => log.warn({ err, system }, 'could not record the circuit state'));
+    },
+  });
+
+  let stopping = false;
+  let killed = false;
+  const inFlight = new Set<Promise<void>>();
+  const timers = new Set<NodeJS.Timeout>();
+  let kicked = false;
+  let waiter: (() => void) | null = null;
+  const kick = () => {
+    kicked = true;
+    waiter?.();
+  };
+  const kickIn = (ms: number) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      kick();
+    }, Math.max(0, ms) + 5);
+    t.unref();
+    timers.add(t);
+  };
+  const offSubmitted = bus.onSubmitted(kick);
+
+  function waitForSignal(ms: number): Promise<void> {
+    if (kicked) {
+      kicked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        waiter = null;
+        kicked = false;
+        resolve();
+      }
+      waiter = done;
+    });
+  }
+
+  async function persist(txId: string, p: Persist): Promise<void> {
+    if (killed) throw new LeaseLost(txId);
+    const [r] = await q<{ owned: number }>(PERSIST_SQL, txId, id, JSON.stringify(p));
+    if (Number(r.owned) === 0) throw new LeaseLost(txId);
+  }
+
+  async function load(txId: string): Promise<TransactionRow | null> {
+    const [r] = await q<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, txId);
+    return r ? parseTransaction(r.r) : null;
+  }
+
+  async function announce(txId: string): Promise<void> {
+    if (!bus.hasUpdateListeners()) return;
+    try {
+      const row = await load(txId);
+      if (row) bus.emitUpdated(publicRecord(row));
+    } catch (err) {
+      log.warn({ err, transactionId: txId }, 'could not load the transaction to announce it');
+    }
+  }
+
+  /** The writers for one step: every call through the system's gate, audited into `calls`. */
+  function gatedWriters(stepName: string, calls: CallRecord[]): WriterSet {
+    const wrapSystem = <S extends SourceSystem>(system: S, gate: SystemGate): WriterSet[S] =>
+      new Proxy(adapters[system], {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            const at = new Date();
+            const started = performance.now();
+            const record = (outcome: string, response: unknown) =>
+              calls.push({
+                step: stepName,
+                system,
+                operation: `${system}.${String(prop)}`,
+                request: redact(args),
+                response: truncate(response),
+                outcome,
+                duration_ms: Math.round(performance.now() - started),
+                at: at.toISOString(),
+              });
+            try {
+              const result = await gate.run(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+              record('ok', result);
+              return result;
+            } catch (e) {
+              const f = ensureStepFailure(e);
+              // a call the breaker refused never reached the system: not audited as a call
+              if (f.code !== 'CIRCUIT_OPEN') record((e as { code?: string }).code ?? f.code, { error: f.message });
+              throw e;
+            }
+          };
+        },
+      }) as WriterSet[S];
+    return { CRM: wrapSystem('CRM', gates.CRM), ERP: wrapSystem('ERP', gates.ERP), PSA: wrapSystem('PSA', gates.PSA) };
+  }
+
+  function stepContext<I>(row: TransactionRow, step: StepDefinition<I>, outputs: Record<string, unknown>, calls: CallRecord[], undo = false): StepContext<I> {
+    const w = gatedWriters(step.name, calls);
+    return {
+      transactionId: row.id,
+      traceId: row.traceId,
+      input: row.input as I,
+      outputs,
+      idempotencyKey: `${row.id}:${step.name}:${row.generation}${undo ? ':undo' : ''}`,
+      crm: w.CRM,
+      erp: w.ERP,
+      psa: w.PSA,
+      store,
+      async externalId(entity: EntityType, canonicalId: string, system: SourceSystem, label = entity) {
+        const ids = (await store.externalIds(entity, [canonicalId])).get(canonicalId) ?? [];
+        const found = ids.find((x) => x.system === system);
+        if (!found) {
+          throw new StepFailure('UNKNOWN_RECORD', `no ${system} record is known for ${label} ${canonicalId}`, {
+            remediation: `Check that ${label} ${canonicalId} exists (query it through the graph so Tandem learns its ${system} id), then replay the transaction`,
+          });
+        }
+        return found.id;
+      },
+    };
+  }
+
+  /** Runs one claimed transaction as far as it goes now. */
+  async function runTransaction(txId: string, claims: number): Promise<void> {
+    const heartbeat = setInterval(() => {
+      if (killed) return;
+      q(`UPDATE sync_outbox SET lease_until = now() + ($3::float8 * interval '1 second') WHERE transaction_id = $1 AND lease_owner = $2`, txId, id, leaseSeconds).catch(
+        (err) => log.warn({ err, transactionId: txId }, 'lease renewal failed'),
+      );
+    }, Math.max(200, (leaseSeconds * 1000) / 3));
+    heartbeat.unref();
+    try {
+      const row = await load(txId);
+      if (!row || TERMINAL.has(row.status)) {
+        // finished elsewhere (or vanished): the outbox row is left over
+        await q(`DELETE FROM sync_outbox WHERE transaction_id = $1 AND lease_owner = $2`, txId, id);
+        return;
+      }
+      const def = workflowDefinition(row.workflow) as WorkflowDefinition;
+      const ctxData = { ...row.context };
+      if (ctxData[COMPENSATION_KEY]) {
+        await compensate(row, def, ctxData, claims);
+        return;
+      }
+      const first = row.steps.findIndex((s) => s.status !== 'SUCCEEDED');
+      if (first < 0) {
+        await finish(row, def, ctxData, []);
+        return;
+      }
+      await persist(txId, { tx: { status: 'RUNNING' }, steps: [{ position: first, status: 'RUNNING', attempt: true, keep_error: true }] });
+      void announce(txId);
+      for (let position = first; position < def.steps.length; position++) {
+        const step = def.steps[position];
+        const calls: CallRecord[] = [];
+        let output: unknown;
+        try {
+          output = await step.run(stepContext(row, step, ctxData, calls));
+        } catch (e) {
+          if (e instanceof LeaseLost) throw e;
+          await failStep(row, def, ctxData, position, ensureStepFailure(e), calls, claims);
+          return;
+        }
+        ctxData[step.name] = output === undefined ? null : output;
+        const patch: Record<string, unknown> = { [step.name]: ctxData[step.name], [FAILING_SINCE_KEY]: null };
+        delete ctxData[FAILING_SINCE_KEY];
+        const last = position === def.steps.length - 1;
+        if (last) {
+          await finish(row, def, ctxData, calls, { position, patch });
+          return;
+        }
+        if (stopping) {
+          // draining: record the step, hand the rest back to the queue
+          await persist(txId, {
+            steps: [{ position, status: 'SUCCEEDED', last_error: null, finished: true }],
+            tx: { status: 'PENDING', context: patch },
+            outbox: { kind: 'release', delayMs: 0 },
+            calls,
+          });
+          void announce(txId);
+          return;
+        }
+        await persist(txId, {
+          steps: [
+            { position, status: 'SUCCEEDED', last_error: null, finished: true },
+            { position: position + 1, status: 'RUNNING', attempt: true, keep_error: true },
+          ],
+          tx: { context: patch },
+          calls,
+        });
+      }
+    } catch (e) {
+      if (e instanceof LeaseLost) {
+        log.warn({ transactionId: txId }, 'lease lost: another worker owns the transaction now');
+        return;
+      }
+      log.error({ err: e, transactionId: txId }, 'worker failed while running a transaction; it will be retried when its lease expires');
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async function finish(
+    row: TransactionRow,
+    def: WorkflowDefinition,
+    outputs: Record<string, unknown>,
+    calls: CallRecord[],
+    lastStep?: { position: number; patch: Record<string, unknown> },
+  ): Promise<void> {
+    const input = row.input as never;
+    const result = def.result(outputs, input);
+    const events = (def.events?.(outputs, input, row.id) ?? []).map((e) => ({
+      type: e.type,
+      key: e.key,
+      payload: parseEvent(e.type, e.payload),
+      trace_id: row.traceId,
+    }));
+    await persist(row.id, {
+      steps: lastStep ? [{ position: lastStep.position, status: 'SUCCEEDED', last_error: null, finished: true }] : [],
+      tx: { status: 'SUCCEEDED', context: lastStep?.patch ?? {}, result, error: null, finished: true },
+      outbox: { kind: 'delete' },
+      calls,
+      events,
+    });
+    log.info({ transactionId: row.id, workflow: row.workflow, result }, 'sync transaction succeeded');
+    void announce(row.id);
+    if (def.refresh) {
+      try {
+        await def.refresh(outputs, input, store);
+      } catch (err) {
+        log.warn({ err, transactionId: row.id }, 'could not refresh the cache after the transaction; reads will refresh it');
+      }
+    }
+  }
+
+  async function failStep(
+    row: TransactionRow,
+    def: WorkflowDefinition,
+    ctxData: Record<string, unknown>,
+    position: number,
+    failure: StepFailure,
+    calls: CallRecord[],
+    claims: number,
+  ): Promise<void> {
+    const step = def.steps[position];
+    const message = failure.message;
+    if (failure.retryable) {
+      const since = typeof ctxData[FAILING_SINCE_KEY] === 'string' ? Date.parse(ctxData[FAILING_SINCE_KEY] as string) : Date.now();
+      if (Date.now() - since <= retryConfig.maxAgeMs) {
+        let f = failure;
+        if (failure.code === 'CIRCUIT_OPEN') {
+          const wait = gates[step.system].msUntilHalfOpen();
+          f = new StepFailure('CIRCUIT_OPEN', `circuit of ${step.system} open`, { retryable: true, retryAfterMs: wait + Math.random() * breaker.halfOpenAfterMs * 0.5 });
+        }
+        const delayMs = backoff(claims, f);
+        await persist(row.id, {
+          steps: [{ position, status: 'FAILED', last_error: message }],
+          tx: { status: 'FAILED', context: { [FAILING_SINCE_KEY]: new Date(since).toISOString() } },
+          outbox: { kind: 'release', delayMs },
+          calls,
+        });
+        log.info({ transactionId: row.id, step: step.name, code: failure.code, delayMs, claims }, 'step failed transiently; retry scheduled');
+        kickIn(delayMs);
+        void announce(row.id);
+        return;
+      }
+      failure = new StepFailure('RETRIES_EXHAUSTED', `${step.system} kept failing for ${Math.round((Date.now() - since) / 60_000)} min: ${message}`, {
+        remediation: `Check that the ${step.system} is reachable and healthy (integrationHealth), then replay the transaction`,
+      });
+    }
+    const error: SyncErrorRecord = { code: failure.code, message: failure.message, remediation: failure.remediation };
+    const toUndo = def.steps.slice(0, position).filter((s, i) => s.compensate && row.steps[i] && ctxData[s.name] !== undefined);
+    if (toUndo.length === 0) {
+      await persist(row.id, {
+        steps: [{ position, status: 'DEAD_LETTERED', last_error: message, finished: true }],
+        tx: { status: 'DEAD_LETTERED', error, finished: true },
+        outbox: { kind: 'delete' },
+        calls,
+      });
+      log.warn({ transactionId: row.id, step: step.name, error }, 'sync transaction dead-lettered');
+      void announce(row.id);
+      return;
+    }
+    ctxData[COMPENSATION_KEY] = { error, failedPosition: position };
+    await persist(row.id, {
+      steps: [{ position, status: 'DEAD_LETTERED', last_error: message, finished: true }],
+      tx: { context: { [COMPENSATION_KEY]: ctxData[COMPENSATION_KEY] }, error },
+      calls,
+    });
+    log.warn({ transactionId: row.id, step: step.name, error }, 'step failed for good; compensating earlier steps');
+    await compensate(row, def, ctxData, claims);
+  }
+
+  /** Undoes the succeeded steps before the failed one, newest first; resumable after a crash or a transient failure. */
+  async function compensate(row: TransactionRow, def: WorkflowDefinition, ctxData: Record<string, unknown>, claims: number): Promise<void> {
+    const comp = ctxData[COMPENSATION_KEY] as { error: SyncErrorRecord; failedPosition: number };
+    const current = await load(row.id);
+    const statuses = current?.steps.map((s) => s.status) ?? [];
+    for (let position = comp.failedPosition - 1; position >= 0; position--) {
+      const step = def.steps[position];
+      if (!step.compensate || statuses[position] !== 'SUCCEEDED') continue;
+      const calls: CallRecord[] = [];
+      try {
+        await step.compensate(stepContext(row, step, ctxData, calls, true), ctxData[step.name]);
+      } catch (e) {
+        if (e instanceof LeaseLost) throw e;
+        const f = ensureStepFailure(e);
+        if (f.retryable) {
+          const delayMs = backoff(claims, f);
+          await persist(row.id, { tx: { status: 'FAILED' }, outbox: { kind: 'release', delayMs }, calls });
+          log.info({ transactionId: row.id, step: step.name, code: f.code, delayMs }, 'compensation failed transiently; retry scheduled');
+          kickIn(delayMs);
+          void announce(row.id);
+          return;
+        }
+        const error: SyncErrorRecord = {
+          code: 'COMPENSATION_FAILED',
+          message: `${comp.error.message}; then undoing ${step.name} failed: ${f.message}`,
+          remediation: `Undo ${step.name} by hand in the ${step.system} (${JSON.stringify(ctxData[step.name])}), or fix the cause and replay to retry the undo. Original failure: ${comp.error.remediation ?? comp.error.message}`,
+        };
+        await persist(row.id, { tx: { status: 'DEAD_LETTERED', error, finished: true }, outbox: { kind: 'delete' }, calls });
+        log.error({ transactionId: row.id, step: step.name, error }, 'compensation failed for good');
+        void announce(row.id);
+        return;
+      }
+      await persist(row.id, { steps: [{ position, status: 'COMPENSATED', keep_error: true, finished: true }], calls });
+    }
+    await persist(row.id, {
+      tx: { status: 'COMPENSATED', error: comp.error, finished: true, context: { [COMPENSATION_KEY]: null } },
+      outbox: { kind: 'delete' },
+    });
+    log.warn({ transactionId: row.id, error: comp.error }, 'sync transaction compensated');
+    void announce(row.id);
+  }
+
+  async function claim(n: number): Promise<{ transaction_id: string; attempts: number }[]> {
+    return q(CLAIM_SQL, id, leaseSeconds, n);
+  }
+
+  const loop = (async () => {
+    while (!stopping) {
+      const free = concurrency - inFlight.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const rows = await claim(free);
+          claimed = rows.length;
+          for (const r of rows) {
+            const p = runTransaction(r.transaction_id, Number(r.attempts)).finally(() => {
+              inFlight.delete(p);
+              kick();
+            });
+            inFlight.add(p);
+          }
+        } catch (err) {
+          if (stopping) break;
+          log.error({ err }, 'claiming work failed; trying again at the next poll');
+        }
+      }
+      if (stopping) break;
+      if (free > 0 && claimed === free) continue;
+      await waitForSignal(pollMs);
+    }
+  })();
+
+  log.info({ concurrency, limits, leaseSeconds, pollMs }, 'sync workers started');
+
+  const shutdown = async (kill: boolean) => {
+    stopping = true;
+    if (kill) killed = true;
+    kick();
+    offSubmitted();
+    await loop;
+    if (!kill) await Promise.allSettled([...inFlight]);
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    log.info({ killed: kill }, 'sync workers stopped');
+  };
+
+  return {
+    id,
+    stop: () => shutdown(false),
+    kill: () => shutdown(true),
+    circuits: () => ({ CRM: gates.CRM.circuit(), ERP: gates.ERP.circuit(), PSA: gates.PSA.circuit() }),
+  };
+}
