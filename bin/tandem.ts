@@ -10,7 +10,7 @@ import { createLogger } from '../lib';
 import { committedSupergraphPath, composeTandemSupergraph, startAll, startBanner, tandemConfigFromEnv } from '../runtime';
 import { openStore } from '../store';
 import { startSystems, type SystemName } from '../systems';
-import { createSyncEngine } from '../sync';
+import { createSyncEngine, startWorkers } from '../sync';
 import { DEFAULT_SUBGRAPH_PORTS, isSubgraphName, startSubgraph, SUBGRAPH_NAMES } from '../subgraphs';
 
 const USAGE = `Usage: tandem <command>
@@ -18,6 +18,7 @@ const USAGE = `Usage: tandem <command>
   start                   everything in one process: simulated CRM/ERP/PSA, store, subgraphs, gateway
   systems [crm|erp|psa]   the simulated source systems only (all three, or one)
   subgraph <name>         one subgraph (${SUBGRAPH_NAMES.join(', ')}) over the store and the adapters
+  worker                  sync workers: claim sync transactions from the store and carry them across the systems
   gateway [options]       the federation gateway (tandem gateway --help)
   index                   index every source record into the store once, then exit
   migrate                 apply pending store migrations, then exit
@@ -85,6 +86,19 @@ async function subgraph(name: string | undefined): Promise<number> {
   return 0;
 }
 
+async function worker(): Promise<number> {
+  const config = tandemConfigFromEnv();
+  const store = await openStore({ ...config.store, logger: createLogger('store') });
+  const engine = createSyncEngine({ store, logger: createLogger('sync-engine') });
+  const workers = startWorkers({ store, adapters: createAdapters(), engine, logger: createLogger('sync-workers') });
+  process.stdout.write(`Sync worker ${workers.id} running (${store.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'})\n`);
+  const sig = await untilSignal();
+  process.stdout.write(`${sig}: finishing the steps in flight...\n`);
+  await workers.stop();
+  await store.close();
+  return 0;
+}
+
 async function gateway(argv: string[]): Promise<number> {
   const hasSource =
     argv.some((a) => /^--(supergraph|subgraph|config)(=|$)/.test(a) || a === '-h' || a === '--help') ||
@@ -136,6 +150,8 @@ async function main(argv: string[]): Promise<number> {
       return subgraph(rest[0]);
     case 'gateway':
       return gateway(rest);
+    case 'worker':
+      return worker();
     case 'index':
       return index();
     case 'migrate':

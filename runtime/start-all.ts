@@ -6,7 +6,7 @@ import { createLogger } from '../lib';
 import { openStore, type Store, type StoreConfig } from '../store';
 import { startSystems, type RunningSystem, type SystemName } from '../systems';
 import { SUBGRAPH_NAMES, startSubgraph, type RunningSubgraph, type SubgraphName } from '../subgraphs';
-import { createSyncEngine, type SyncEngine } from '../sync';
+import { createSyncEngine, startWorkers, type StartWorkersOptions, type SyncEngine, type SyncWorkers } from '../sync';
 import { tandemConfigFromEnv, type TandemConfig } from './config';
 import { EXAMPLE_QUERIES } from './examples';
 
@@ -21,6 +21,8 @@ export interface StartAllOptions {
   freshness?: Partial<FreshnessBudget>;
   /** Adapter settings per system, merged over the defaults (e.g. a shorter timeout in tests). */
   adapters?: Partial<{ timeoutMs: number; readRetries: number; maxRetryAfterMs: number; retryBaseDelayMs: number }>;
+  /** Settings of the in-process sync workers (tests shorten the poll and the backoff). */
+  workers?: Partial<Omit<StartWorkersOptions, 'store' | 'adapters' | 'engine'>>;
 }
 
 /** A whole Tandem in one process: simulators, store, cache, subgraphs and gateway. */
@@ -35,6 +37,8 @@ export interface RunningTandem {
   supergraphSdl: string;
   /** The sync engine every subgraph submits to. */
   engine: SyncEngine;
+  /** The sync workers of this process; null when `workers` is off (separate `tandem worker` processes do the work). */
+  workers: SyncWorkers | null;
   /** Stops everything in reverse order of start. Idempotent. */
   stop(): Promise<void>;
 }
@@ -106,6 +110,13 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
     }
 
     const engine = createSyncEngine({ store, logger: createLogger('sync-engine') });
+    // stopped after the gateway and the subgraphs (nothing new is submitted), before the store
+    let workers: SyncWorkers | null = null;
+    if (config.workers) {
+      const running = startWorkers({ ...options.workers, store, adapters, engine, logger: createLogger('sync-workers') });
+      workers = running;
+      stops.push(() => running.stop());
+    }
 
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const name of SUBGRAPH_NAMES) {
@@ -138,6 +149,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       gateway,
       supergraphSdl,
       engine,
+      workers,
       stop: stopAll,
     };
   } catch (err) {

@@ -17,7 +17,7 @@ export async function startTestStack(
     customers?: number;
     store?: StartAllOptions['store'];
     freshness?: StartAllOptions['freshness'];
-    /** Run sync workers in the stack. @default true */
+    /** Run sync workers in the stack (off by default: read-path suites count database round trips). @default false */
     workers?: boolean;
   } = {},
 ): Promise<TestStack> {
@@ -29,7 +29,7 @@ export async function startTestStack(
       subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])) as Record<SubgraphName, number>,
       indexIntervalSeconds: 0,
       embeddedSystems: true,
-      workers: options.workers ?? true,
+      workers: options.workers ?? false,
       webhookPort: 0,
       reconcileIntervalSeconds: 0,
     },
@@ -37,6 +37,7 @@ export async function startTestStack(
     systems: { latencyMs: 0, customers: options.customers ?? 10, persist: false },
     adapters: { timeoutMs: 800, readRetries: 1, retryBaseDelayMs: 10, maxRetryAfterMs: 500 },
     freshness: options.freshness,
+    workers: { pollMs: 100, retry: { baseMs: 50, capMs: 1000 } },
   });
   const stop = tandem.stop;
   return {
