@@ -226,6 +226,11 @@ interface ListEntry {
   totalCount?: number;
 }
 
+/** A cached list: its entry and, once every row has been seen cached, the rows themselves. */
+interface CachedList<Row> extends ListEntry {
+  rows?: readonly Row[];
+}
+
 export interface RowCacheStats {
   entries: number;
   hits: number;
@@ -239,7 +244,7 @@ export interface RowCacheStats {
  */
 export class RowCache<Row extends { value: unknown }> {
   private readonly rows = new Map<EntityType, Map<string, Row>>();
-  private readonly lists = new Map<EntityType, Map<string, ListEntry>>();
+  private readonly lists = new Map<EntityType, Map<string, CachedList<Row>>>();
   private size = 0;
   private hits = 0;
   private misses = 0;
@@ -262,25 +267,35 @@ export class RowCache<Row extends { value: unknown }> {
     return r;
   }
 
-  /** The rows of a cached list, or undefined when the list or any of its rows is not cached. */
-  list(entity: EntityType, key: string): { rows: Row[]; entry: ListEntry } | undefined {
+  /**
+   * The rows of a cached list (a shared, frozen array), or undefined when the
+   * list or any of its rows is not cached.
+   */
+  list(entity: EntityType, key: string): { rows: readonly Row[]; entry: ListEntry } | undefined {
     const entry = this.lists.get(entity)!.get(key);
     if (!entry) {
       this.misses++;
       return undefined;
     }
+    // a list's rows may have been dropped by the bound (or re-read): check each is still the cached one
     const byId = this.rows.get(entity)!;
-    const rows: Row[] = new Array(entry.ids.length);
-    for (let i = 0; i < entry.ids.length; i++) {
-      const r = byId.get(entry.ids[i]);
-      if (!r) {
-        this.misses++;
-        return undefined;
+    const known = entry.rows;
+    let same = known !== undefined;
+    for (let i = 0; same && i < entry.ids.length; i++) same = byId.get(entry.ids[i]) === known![i];
+    if (!same) {
+      const rows: Row[] = new Array(entry.ids.length);
+      for (let i = 0; i < entry.ids.length; i++) {
+        const r = byId.get(entry.ids[i]);
+        if (!r) {
+          this.misses++;
+          return undefined;
+        }
+        rows[i] = r;
       }
-      rows[i] = r;
+      entry.rows = Object.freeze(rows);
     }
     this.hits++;
-    return { rows, entry };
+    return { rows: entry.rows!, entry };
   }
 
   putRows(entity: EntityType, rows: Iterable<[string, Row]>): void {
@@ -297,7 +312,7 @@ export class RowCache<Row extends { value: unknown }> {
     const lists = this.lists.get(entity)!;
     const old = lists.get(key);
     if (old) this.size -= 1 + old.ids.length;
-    lists.set(key, Object.freeze(entry));
+    lists.set(key, { ...entry });
     this.size += 1 + entry.ids.length;
     this.trim();
   }

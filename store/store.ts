@@ -70,7 +70,9 @@ export interface ExternalLink {
 
 /**
  * The canonical store. Every method is a constant number of database round
- * trips, whatever the number of ids or rows (see each method).
+ * trips, whatever the number of ids or rows (see each method); a read served
+ * from the row cache (store/row-cache.ts) costs none. Rows (and child lists)
+ * that reads return are shared and frozen: copy before changing.
  */
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
