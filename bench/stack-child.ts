@@ -9,6 +9,7 @@ process.env.NODE_ENV ??= 'production';
 import 'reflect-metadata';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import { startAll } from '../runtime';
@@ -69,12 +70,28 @@ async function main() {
       await tandem.store.markStale();
       process.send!({ ok: true });
     } else if (msg.cmd === 'stop') {
+      if (worker) {
+        const w = worker;
+        await new Promise((resolve) => {
+          w.once('message', resolve);
+          w.postMessage({ cmd: 'stop' });
+        });
+        await w.terminate();
+      }
       await tandem.stop();
       rmSync(dataDir, { recursive: true, force: true });
       process.send!({ stopped: true }, () => process.exit(0));
     }
   });
-  process.send!({ ready: true, gatewayUrl: tandem.gatewayUrl, customerUrl: tandem.subgraphs.customer.url });
+  let gatewayUrl = tandem.gatewayUrl;
+  let worker: Worker | undefined;
+  if (process.env.BENCH_GATEWAY === 'thread') {
+    worker = new Worker(path.join(__dirname, 'gateway-thread.js'), { workerData: { supergraphSdl: tandem.supergraphSdl, host: '127.0.0.1' } });
+    gatewayUrl = await new Promise<string>((resolve, reject) =>
+      worker!.once('message', (m: { url?: string; error?: string }) => (m.url ? resolve(m.url) : reject(new Error(m.error)))),
+    );
+  }
+  process.send!({ ready: true, gatewayUrl, customerUrl: tandem.subgraphs.customer.url });
 }
 
 main().catch((err) => {
