@@ -1,6 +1,7 @@
 import type { CountersSnapshot } from './server/counters';
 import type { Faults, FaultsPatch } from './server/faults';
 import type { SystemLabel } from './server/types';
+import type { WebhookDelivery, WebhookPatch, WebhookSettings } from './server/webhooks';
 
 /** The admin API of one running simulator, over HTTP (for tests and tools in other processes). */
 export interface SystemAdmin {
@@ -12,6 +13,10 @@ export interface SystemAdmin {
   clearFaults(): Promise<Faults>;
   counters(): Promise<CountersSnapshot>;
   resetCounters(): Promise<void>;
+  /** The webhook settings (no secret) and the delivery log, newest first. */
+  webhooks(): Promise<WebhookSettings & { deliveries: WebhookDelivery[] }>;
+  setWebhook(patch: WebhookPatch): Promise<WebhookSettings>;
+  redeliverWebhook(id: string): Promise<WebhookDelivery>;
 }
 
 export class SystemAdminError extends Error {
@@ -46,5 +51,8 @@ export function systemAdmin(url: string): SystemAdmin {
     resetCounters: async () => {
       await call('POST', 'counters/reset');
     },
+    webhooks: () => call('GET', 'webhooks'),
+    setWebhook: (patch) => call('PUT', 'webhooks', patch),
+    redeliverWebhook: (id) => call('POST', `webhooks/${encodeURIComponent(id)}/redeliver`),
   };
 }

@@ -5,6 +5,12 @@ import type { SystemName } from './server/types';
 export const DEFAULT_PORTS: Readonly<Record<SystemName, number>> = { crm: 4101, erp: 4102, psa: 4103 };
 /** Default bearer token of each simulator. */
 export const DEFAULT_TOKENS: Readonly<Record<SystemName, string>> = { crm: 'crm-dev-token', erp: 'erp-dev-token', psa: 'psa-dev-token' };
+/** Default HMAC secret of each simulator's webhooks (`TANDEM_<SYS>_WEBHOOK_SECRET`). */
+export const DEFAULT_WEBHOOK_SECRETS: Readonly<Record<SystemName, string>> = {
+  crm: 'crm-dev-webhook-secret',
+  erp: 'erp-dev-webhook-secret',
+  psa: 'psa-dev-webhook-secret',
+};
 /** Default concurrency limit of each simulator (requests in flight before 429). */
 export const DEFAULT_CONCURRENCY: Readonly<Record<SystemName, number>> = { crm: 25, erp: 10, psa: 25 };
 
@@ -48,6 +54,12 @@ export interface SystemsConfig {
    * @default 50
    */
   customers: number;
+  /**
+   * Where each simulator sends its webhooks (`TANDEM_<SYS>_WEBHOOK_URL`, unset: nothing is
+   * sent until one is set at runtime) and their HMAC secret (`TANDEM_<SYS>_WEBHOOK_SECRET`).
+   * @default { crm: { url: null, secret: 'crm-dev-webhook-secret' }, ... }
+   */
+  webhooks: Record<SystemName, { url: string | null; secret: string }>;
 }
 
 const NAMES: readonly SystemName[] = ['crm', 'erp', 'psa'];
@@ -64,5 +76,9 @@ export function systemsConfigFromEnv(): SystemsConfig {
     latencyMs: envInt('TANDEM_SYSTEM_LATENCY_MS', 5, 0, 60_000),
     seed: envInt('TANDEM_SEED', 42),
     customers: envInt('TANDEM_SEED_CUSTOMERS', 50, 5, 100_000),
+    webhooks: per((n, u) => ({
+      url: envString(`TANDEM_${u}_WEBHOOK_URL`) ?? null,
+      secret: envString(`TANDEM_${u}_WEBHOOK_SECRET`, DEFAULT_WEBHOOK_SECRETS[n]),
+    })),
   };
 }

@@ -125,6 +125,11 @@ describe('systemsConfigFromEnv', () => {
       latencyMs: 5,
       seed: 42,
       customers: 50,
+      webhooks: {
+        crm: { url: null, secret: 'crm-dev-webhook-secret' },
+        erp: { url: null, secret: 'erp-dev-webhook-secret' },
+        psa: { url: null, secret: 'psa-dev-webhook-secret' },
+      },
     });
   });
 
@@ -134,7 +139,10 @@ describe('systemsConfigFromEnv', () => {
     process.env.TANDEM_ERP_CONCURRENCY = '4';
     process.env.TANDEM_SYSTEM_LATENCY_MS = '0';
     process.env.TANDEM_SEED_CUSTOMERS = '120';
+    process.env.TANDEM_ERP_WEBHOOK_URL = 'http://127.0.0.1:4010/webhooks/erp';
+    process.env.TANDEM_ERP_WEBHOOK_SECRET = 'erp-rotated';
     expect(systemsConfigFromEnv()).toMatchObject({
+      webhooks: { erp: { url: 'http://127.0.0.1:4010/webhooks/erp', secret: 'erp-rotated' }, crm: { url: null } },
       ports: { erp: 5102 },
       tokens: { psa: 'psa-secret' },
       concurrency: { erp: 4 },

@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from '../lib';
-import { DEFAULT_CONCURRENCY, DEFAULT_TOKENS, systemsConfigFromEnv } from './config';
+import { DEFAULT_CONCURRENCY, DEFAULT_TOKENS, DEFAULT_WEBHOOK_SECRETS, systemsConfigFromEnv } from './config';
 import { CrmSystem, salesforceDialect } from './crm/crm-system';
 import { ErpSystem, netSuiteDialect } from './erp/erp-system';
 import { kantataDialect, PsaSystem } from './psa/psa-system';
@@ -8,6 +8,7 @@ import type { CrmData, ErpData, PsaData, World } from './seed/world';
 import { readSystemFile, systemFilePath } from './server/persistence';
 import { type RunningSystem, startSystemServer, type SystemModel } from './server/system-server';
 import type { Dialect, SystemName } from './server/types';
+import { parseWebhookPatch, type WebhookPatch } from './server/webhooks';
 
 /** Options of one simulator. */
 export interface SimulatorOptions {
@@ -47,6 +48,12 @@ export interface SimulatorOptions {
   today?: Date | string;
   /** @default createLogger('system-<name>') */
   logger?: Logger;
+  /**
+   * Webhooks: receiver URL (none: nothing is sent), HMAC secret, and the retry
+   * schedule (first retry after retryBaseMs, doubling; maxAttempts in all).
+   * @default { url: null, secret: '<name>-dev-webhook-secret', enabled: true, retryBaseMs: 500, maxAttempts: 6 }
+   */
+  webhook?: WebhookPatch;
 }
 
 /**
@@ -79,6 +86,12 @@ export interface StartSystemsOptions {
   only?: readonly SystemName[];
   /** Parent logger; each system logs through a `system-<name>` child. */
   logger?: Logger;
+  /**
+   * Webhook settings per system (`{ crm: { url, secret } }`); what is left out comes from
+   * TANDEM_<SYS>_WEBHOOK_URL / TANDEM_<SYS>_WEBHOOK_SECRET. Change them later with
+   * `RunningSystem.setWebhook` or `PUT /__admin/webhooks`.
+   */
+  webhooks?: Partial<Record<SystemName, WebhookPatch>>;
 }
 
 /** The three running simulators. */
@@ -118,6 +131,14 @@ async function startSystem<N extends SystemName>(name: N, opts: SimulatorOptions
     file,
     writeOnStart: Boolean(file && !persisted),
     idempotency: persisted?.idempotency,
+    webhook: {
+      url: null,
+      secret: DEFAULT_WEBHOOK_SECRETS[name],
+      enabled: true,
+      retryBaseMs: 500,
+      maxAttempts: 6,
+      ...parseWebhookPatch(opts.webhook ?? {}),
+    },
   });
 }
 
@@ -162,6 +183,7 @@ export async function startSystems(opts: StartSystemsOptions = {}): Promise<Part
     concurrency: opts.concurrency?.[name] ?? env.concurrency[name],
     dataDir: opts.dataDir,
     logger: opts.logger ? opts.logger.child({ component: `system-${name}` }) : undefined,
+    webhook: { ...env.webhooks[name], ...opts.webhooks?.[name] },
   });
   const names = opts.only ? [...new Set(opts.only)] : (['crm', 'erp', 'psa'] as const);
   const results = await Promise.allSettled(names.map((name) => startSystem(name, one(name), world)));

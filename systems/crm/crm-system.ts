@@ -1,6 +1,6 @@
 import type { CrmData } from '../seed/world';
 import type { SystemModel } from '../server/system-server';
-import { type Dialect, type RouteDef, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
+import { type Dialect, type RouteDef, type SystemEvent, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
 import { compositeError, CRM_API, CrmStore, notFound, type SfCompositeError, SOQL_PAGE_SIZE, type SoqlResult } from './crm-model';
 import { type SObjectName, SOBJECT_NAMES, SOBJECTS, sobjectOf } from './crm-schema';
 
@@ -19,6 +19,25 @@ export const salesforceDialect: Dialect = {
     invalidJson: ['JSON_PARSER_ERROR', 'The request body is not valid JSON'],
     payloadTooLarge: ['REQUEST_TOO_LARGE', 'The request body is too large'],
     internal: ['UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support'],
+  },
+  rejectWrite: (route, body) => {
+    const error = {
+      message: `A validation rule rejected this record (simulated fault rejectWrites on ${route})`,
+      errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+      fields: [] as string[],
+    };
+    // sObject Collections answer 200 with one failed result per record, as Salesforce does for validation rules.
+    if (route.endsWith('/composite/sobjects')) {
+      const records = Array.isArray((body as { records?: unknown } | undefined)?.records) ? ((body as { records: unknown[] }).records) : [];
+      return {
+        status: 200,
+        body: records.map((rec) => {
+          const id = (rec as { Id?: unknown } | null)?.Id;
+          return { ...(typeof id === 'string' ? { id } : {}), success: false, errors: [{ statusCode: error.errorCode, message: error.message, fields: [] }] };
+        }),
+      };
+    }
+    return { status: 400, body: [error] };
   },
 };
 
@@ -61,8 +80,26 @@ export class CrmSystem implements SystemModel<CrmData> {
   }
 
   private updateRecord(object: SObjectName, r: SystemRequest): SystemResponse {
+    const before = this.stageOf(object, r.params.id);
     this.store.update(object, r.params.id, r.body ?? {}, r.now);
-    return { status: 204 };
+    const event = this.stageEvent(object, r.params.id, before);
+    return { status: 204, events: event ? [event] : [] };
+  }
+
+  private stageOf(object: SObjectName, id: string | undefined): string | null | undefined {
+    if (object !== 'Opportunity' || id === undefined) return undefined;
+    return this.store.get(object, id)?.StageName as string | null | undefined;
+  }
+
+  /** `opportunity.stage_changed` when an Opportunity's StageName is no longer `before`. */
+  private stageEvent(object: SObjectName, id: string | undefined, before: string | null | undefined): SystemEvent | undefined {
+    if (object !== 'Opportunity' || id === undefined || before === undefined) return undefined;
+    const record = this.store.get(object, id);
+    if (!record || record.StageName === before) return undefined;
+    return {
+      type: 'opportunity.stage_changed',
+      data: { Id: record.Id, AccountId: record.AccountId, StageName: record.StageName, PreviousStageName: before },
+    };
   }
 
   private query(r: SystemRequest): SystemResponse {
@@ -140,18 +177,22 @@ export class CrmSystem implements SystemModel<CrmData> {
       message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
       fields: [],
     };
+    const events: SystemEvent[] = [];
     const results = items.map((item) => {
       const idPart = item.id !== undefined ? { id: this.store.get(item.object, item.id)?.Id ?? item.id } : {};
       if (item.errors.length) return { ...idPart, success: false, errors: item.errors };
       if (allOrNone && anyFailed) return { ...idPart, success: false, errors: [rolledBack] };
       try {
         if (mode === 'create') return { id: this.store.create(item.object, item.fields, r.now), success: true, errors: [] };
+        const before = this.stageOf(item.object, item.id);
         this.store.update(item.object, item.id!, item.fields, r.now);
+        const event = this.stageEvent(item.object, item.id, before);
+        if (event) events.push(event);
         return { ...idPart, success: true, errors: [] };
       } catch (e) {
         return { ...idPart, success: false, errors: [compositeError(e)] };
       }
     });
-    return { status: 200, body: results };
+    return { status: 200, body: results, events };
   }
 }

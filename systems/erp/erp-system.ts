@@ -1,6 +1,6 @@
 import { ERP_CURRENCIES, type ErpData } from '../seed/world';
 import type { SystemModel } from '../server/system-server';
-import { type Dialect, type RouteDef, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
+import { type Dialect, type RouteDef, type SystemEvent, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
 import { nsError } from './erp-input';
 import { ERP_RECORD_TYPES, type ErpRecordType, ErpStore, INVOICE_STATUS_IDS, JOB_STATUS_IDS, nonexistent } from './erp-store';
 import { runSuiteQl, SUITEQL_MAX_LIMIT, suiteQlTables } from './suiteql';
@@ -35,6 +35,10 @@ export const netSuiteDialect: Dialect = {
     payloadTooLarge: ['INVALID_CONTENT', 'The request body is too large.'],
     internal: ['UNEXPECTED_ERROR', 'An unexpected error occurred.'],
   },
+  rejectWrite: (route) => ({
+    status: 400,
+    body: netSuiteDialect.errorBody(new VendorError(400, 'USER_ERROR', `A validation rule rejected this record (simulated fault rejectWrites on ${route}).`)),
+  }),
 };
 
 type Ref = { id: string; refName: string } | null;
@@ -54,7 +58,7 @@ export class ErpSystem implements SystemModel<ErpData> {
         { method: 'POST', template: `${RECORD_API}/${type}`, handler: (r) => this.create(type, r) },
         { method: 'PATCH', template: `${RECORD_API}/${type}/:id`, handler: (r) => this.update(type, r) },
       ]),
-      { method: 'POST', template: SUITEQL_PATH, handler: (r) => this.suiteql(r) },
+      { method: 'POST', template: SUITEQL_PATH, handler: (r) => this.suiteql(r), read: true },
     ];
   }
 
@@ -78,13 +82,21 @@ export class ErpSystem implements SystemModel<ErpData> {
       customerPayment: () => s.createPayment(body, r.now),
       customrecord_change_order: () => s.createChangeOrder(body, r.now),
     }[type]();
-    return { status: 204, headers: { location: `${r.origin}${RECORD_API}/${type}/${id}` } };
+    const events: SystemEvent[] = [];
+    if (type === 'customerPayment') {
+      // a payment is accepted only on an Open invoice; the one that pays it off makes it Paid In Full
+      const invoiceId = s.payments.get(id)?.custbody_invoice;
+      const event = invoiceId === undefined ? undefined : this.invoiceStatusEvent(invoiceId, 'Open');
+      if (event) events.push(event);
+    }
+    return { status: 204, headers: { location: `${r.origin}${RECORD_API}/${type}/${id}` }, events };
   }
 
   private update(type: ErpRecordType, r: SystemRequest): SystemResponse {
     const s = this.store;
     const body = r.body ?? {};
     const id = r.params.id;
+    const before = type === 'invoice' ? s.invoices.get(id)?.status : undefined;
     ({
       customer: () => s.updateCustomer(id, body, r.now),
       job: () => s.updateJob(id, body, r.now),
@@ -92,7 +104,18 @@ export class ErpSystem implements SystemModel<ErpData> {
       customerPayment: () => s.updatePayment(id, body, r.now),
       customrecord_change_order: () => s.updateChangeOrder(id, body, r.now),
     })[type]();
-    return { status: 204 };
+    const event = before === undefined ? undefined : this.invoiceStatusEvent(id, before);
+    return { status: 204, events: event ? [event] : [] };
+  }
+
+  /** `invoice.status_changed` when the invoice's status is no longer `previousStatus`. */
+  private invoiceStatusEvent(invoiceId: string, previousStatus: string): SystemEvent | undefined {
+    const invoice = this.store.invoices.get(invoiceId);
+    if (!invoice || invoice.status === previousStatus) return undefined;
+    return {
+      type: 'invoice.status_changed',
+      data: { id: invoice.id, entity: invoice.entity, status: invoice.status, previousStatus, amountRemaining: invoice.amountRemaining },
+    };
   }
 
   private suiteql(r: SystemRequest): SystemResponse {

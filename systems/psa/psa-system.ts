@@ -11,7 +11,7 @@ import {
 } from '../seed/world';
 import type { SystemModel } from '../server/system-server';
 import { Table } from '../server/table';
-import { type Dialect, type RouteDef, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
+import { type Dialect, type RouteDef, type SystemEvent, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
 
 export const PSA_API = '/api/v1';
 /** Most ids in one `only=` list. */
@@ -37,6 +37,10 @@ export const kantataDialect: Dialect = {
     payloadTooLarge: ['bad_request', 'The request body is too large.'],
     internal: ['server_error', 'An unexpected error occurred.'],
   },
+  rejectWrite: (route) => ({
+    status: 422,
+    body: { errors: [{ type: 'validation', message: `A validation rule rejected this record (simulated fault rejectWrites on ${route})` }] },
+  }),
 };
 
 function badRequest(message: string): VendorError {
@@ -329,8 +333,14 @@ export class PsaSystem implements SystemModel<PsaData> {
     const fields = new Fields(payload as Record<string, unknown>, false);
     const next = def.build(fields, existing, r.now.toISOString());
     fields.done();
+    const before = (existing as PsaTimeEntry).status;
     def.table.update(existing.id, (row) => Object.assign(row, next));
-    return { status: 200, body: this.envelope(def, [existing], [], 1, 1, 1) };
+    const events: SystemEvent[] = [];
+    if (def.key === 'time_entries' && before !== 'approved' && (next as PsaTimeEntry).status === 'approved') {
+      const t = next as PsaTimeEntry;
+      events.push({ type: 'timesheet.approved', data: { time_entry_ids: [existing.id], user_id: t.user_id, workspace_id: t.workspace_id } });
+    }
+    return { status: 200, body: this.envelope(def, [existing], [], 1, 1, 1), events };
   }
 
   /** The records of a write body: `{ "<object>": ... }` (the singular key is accepted too). */

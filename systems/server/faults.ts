@@ -16,13 +16,19 @@ export interface Faults {
   latencyMs: number;
   /** Requests allowed in flight; one more answers 429. */
   concurrency: number;
+  /**
+   * Refuse writes with the vendor's validation error, changing nothing: `true`
+   * every write, a route template (`"POST /api/v1/workspaces"`) only the writes
+   * to it, `false` none.
+   */
+  rejectWrites: boolean | string;
 }
 
 /** A partial update of the fault switches. */
 export type FaultsPatch = Partial<Faults>;
 
 export function defaultFaults(latencyMs: number, concurrency: number): Faults {
-  return { down: false, slowMs: 0, error5xx: false, garbage: false, rateLimited: false, retryAfterSeconds: 1, latencyMs, concurrency };
+  return { down: false, slowMs: 0, error5xx: false, garbage: false, rateLimited: false, retryAfterSeconds: 1, latencyMs, concurrency, rejectWrites: false };
 }
 
 const BOOLEAN_KEYS = ['down', 'error5xx', 'garbage', 'rateLimited'] as const;
@@ -33,6 +39,11 @@ export class FaultsError extends Error {
     super(message);
     this.name = 'FaultsError';
   }
+}
+
+/** Whether the `rejectWrites` switch refuses a write to `route` (`"METHOD /template"`). */
+export function rejectsWrite(faults: Faults, route: string): boolean {
+  return faults.rejectWrites === true || (typeof faults.rejectWrites === 'string' && faults.rejectWrites === route);
 }
 
 /** Validates a fault patch from the admin API or a caller; throws FaultsError naming the bad key. */
@@ -49,6 +60,11 @@ export function parseFaultsPatch(input: unknown): FaultsPatch {
         throw new FaultsError(`${key} must be an integer of at least ${min}`);
       }
       out[key as keyof typeof NUMBER_KEYS] = value;
+    } else if (key === 'rejectWrites') {
+      if (typeof value !== 'boolean' && !(typeof value === 'string' && /^(POST|PUT|PATCH|DELETE) \/\S*$/.test(value))) {
+        throw new FaultsError('rejectWrites must be true, false or a write route template such as "POST /api/v1/workspaces"');
+      }
+      out.rejectWrites = value;
     } else {
       throw new FaultsError(`unknown fault switch "${key}"`);
     }

@@ -89,6 +89,7 @@ describe('admin API', () => {
       retryAfterSeconds: 1,
       latencyMs: 0,
       concurrency: 10,
+      rejectWrites: false,
     });
     await admin.setFaults({ error5xx: true, down: true });
     await expect(admin.health()).resolves.toEqual({ ok: true, system: 'ERP' });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../lib';
 import { Counters, type CountersSnapshot } from './counters';
-import { defaultFaults, type Faults, FaultsError, type FaultsPatch, parseFaultsPatch } from './faults';
+import { defaultFaults, type Faults, FaultsError, type FaultsPatch, parseFaultsPatch, rejectsWrite } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { DebouncedFileWriter, FILE_FORMAT, type StoredAnswer, type SystemFile } from './persistence';
 import { Router } from './router';
@@ -18,6 +18,14 @@ import {
   type SystemResponse,
   VendorError,
 } from './types';
+import {
+  type WebhookConfig,
+  WebhookConfigError,
+  type WebhookDelivery,
+  type WebhookPatch,
+  WebhookSender,
+  type WebhookSettings,
+} from './webhooks';
 
 /** Long enough for a request line carrying 1,000 ids (SOQL `IN`, Kantata `only=`). */
 export const MAX_HEADER_BYTES = 1024 * 1024;
@@ -53,7 +61,15 @@ export interface RunningSystem<D = unknown> {
   snapshot(): D;
   /** Writes the data file now when there are unsaved changes (no-op without a data directory). */
   flush(): void;
-  /** Stops listening, closes every connection and writes unsaved changes. */
+  /** Changes where and how webhooks are sent (e.g. `{ url, secret }` once Tandem's receiver has its port). */
+  setWebhook(patch: WebhookPatch): WebhookSettings;
+  /** The current webhook settings (without the secret). */
+  webhook(): WebhookSettings;
+  /** The delivery log, newest first. */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Sends a logged delivery again (same id); undefined for an unknown id. */
+  redeliverWebhook(id: string): WebhookDelivery | undefined;
+  /** Stops listening, closes every connection, cancels webhook retries and writes unsaved changes. */
   stop(): Promise<void>;
 }
 
@@ -74,6 +90,8 @@ export interface SystemServerOptions<D> {
   writeOnStart?: boolean;
   /** Remembered write answers loaded from the data file. */
   idempotency?: Iterable<[string, StoredAnswer]>;
+  /** Webhook settings at start. @default no URL (nothing is sent) */
+  webhook?: WebhookConfig;
 }
 
 /** Starts one simulator: node:http, route table, auth, latency, concurrency limit, faults, counters, admin API. */
@@ -96,6 +114,7 @@ class SystemServer<D> implements RunningSystem<D> {
   private current: Faults;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly log: Logger;
+  private readonly webhooks: WebhookSender;
   private stopped = false;
   private stopping?: Promise<void>;
   private boundPort = 0;
@@ -109,6 +128,11 @@ class SystemServer<D> implements RunningSystem<D> {
     this.idempotency = new IdempotencyStore(options.idempotency);
     this.defaults = defaultFaults(options.latencyMs, options.concurrency);
     this.current = { ...this.defaults };
+    this.webhooks = new WebhookSender(
+      this.system,
+      options.webhook ?? { url: null, secret: `${options.name}-dev-webhook-secret`, enabled: true, retryBaseMs: 500, maxAttempts: 6 },
+      this.log.child({ part: 'webhooks' }),
+    );
     if (options.file) {
       this.writer = new DebouncedFileWriter(options.file, () => this.renderFile(), (e) =>
         this.log.error({ err: e, file: options.file }, 'cannot write simulator data file'),
@@ -175,6 +199,22 @@ class SystemServer<D> implements RunningSystem<D> {
     this.counters_.reset();
   }
 
+  setWebhook(patch: WebhookPatch): WebhookSettings {
+    return this.webhooks.configure(patch);
+  }
+
+  webhook(): WebhookSettings {
+    return this.webhooks.settings();
+  }
+
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries();
+  }
+
+  redeliverWebhook(id: string): WebhookDelivery | undefined {
+    return this.webhooks.redeliver(id);
+  }
+
   snapshot(): D {
     return structuredClone(this.options.model.serialize());
   }
@@ -190,6 +230,7 @@ class SystemServer<D> implements RunningSystem<D> {
 
   private async shutdown(): Promise<void> {
     this.stopped = true;
+    this.webhooks.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -267,6 +308,12 @@ class SystemServer<D> implements RunningSystem<D> {
       }
     }
 
+    const route = `${method} ${match.route.template}`;
+    if (method !== 'GET' && !match.route.read && rejectsWrite(faults, route)) {
+      const refusal = this.options.dialect.rejectWrite(route, body);
+      return this.send(res, refusal.status, refusal.body, refusal.headers ?? {});
+    }
+
     const key = req.headers['idempotency-key'];
     const scope = method !== 'GET' && typeof key === 'string' && key !== '' ? IdempotencyStore.scope(method, path, key) : undefined;
     if (scope) {
@@ -298,6 +345,18 @@ class SystemServer<D> implements RunningSystem<D> {
       this.writer?.markDirty();
     }
     this.send(res, answer.status, answer.body, answer.headers ?? {});
+    if (ok && answer.events?.length) this.emitEvents(answer.events, request.now);
+  }
+
+  /** Hands events to the webhook sender; sending happens later and can never fail the request. */
+  private emitEvents(events: readonly { type: string; data: Record<string, unknown> }[], now: Date): void {
+    for (const event of events) {
+      try {
+        this.webhooks.emit(event.type, event.data, now);
+      } catch (e) {
+        this.log.error({ err: e, type: event.type }, 'cannot queue webhook');
+      }
+    }
   }
 
   private sleep(ms: number): Promise<void> {
@@ -365,8 +424,30 @@ class SystemServer<D> implements RunningSystem<D> {
       case 'POST /__admin/counters/reset':
         this.resetCounters();
         return reply(200, this.counters());
-      default:
+      case 'GET /__admin/webhooks':
+        return reply(200, { ...this.webhook(), deliveries: this.webhookDeliveries() });
+      case 'PUT /__admin/webhooks': {
+        let patch: unknown;
+        try {
+          patch = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+        } catch {
+          return reply(400, { error: 'body must be JSON' });
+        }
+        try {
+          return reply(200, this.setWebhook(patch as WebhookPatch));
+        } catch (e) {
+          if (e instanceof WebhookConfigError) return reply(400, { error: e.message });
+          throw e;
+        }
+      }
+      default: {
+        const redeliver = /^POST \/__admin\/webhooks\/([^/]+)\/redeliver$/.exec(route);
+        if (redeliver) {
+          const delivery = this.redeliverWebhook(decodeURIComponent(redeliver[1]));
+          return delivery ? reply(202, delivery) : reply(404, { error: `no webhook delivery ${redeliver[1]}` });
+        }
         return reply(404, { error: `no admin route ${route}` });
+      }
     }
   }
 }

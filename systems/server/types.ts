@@ -27,11 +27,20 @@ export interface SystemRequest {
   now: Date;
 }
 
+/** A business event a write caused; the server sends it as a webhook once the write answered 2xx. */
+export interface SystemEvent {
+  /** e.g. `opportunity.stage_changed` */
+  type: string;
+  data: Record<string, unknown>;
+}
+
 /** What a handler answers; `body` undefined means no body (204). */
 export interface SystemResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Webhook events to send (only when the answer is 2xx). */
+  events?: SystemEvent[];
 }
 
 export type Handler = (req: SystemRequest) => SystemResponse;
@@ -42,6 +51,8 @@ export interface RouteDef {
   /** Path template; `:name` segments capture one path segment. */
   template: string;
   handler: Handler;
+  /** A POST that only reads (SuiteQL): never refused by the `rejectWrites` fault. */
+  read?: boolean;
 }
 
 /** A failure a handler throws; the server renders it in the vendor's error shape. */
@@ -75,4 +86,6 @@ export interface Dialect {
   errorBody(error: VendorError): unknown;
   /** Vendor code and message for each error the shared server raises itself. */
   standard: Readonly<Record<StandardError, readonly [code: string, message: string]>>;
+  /** The vendor's validation refusal of a write, answered under the `rejectWrites` fault. */
+  rejectWrite(route: string, body: unknown): SystemResponse;
 }
