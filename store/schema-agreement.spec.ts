@@ -280,7 +280,8 @@ for (const v of variants) {
       expect(schema.models.map((m) => m.name).sort()).toEqual(
         [
           'Assignment', 'ChangeOrder', 'Customer', 'DomainEvent', 'ExternalRef', 'Invoice', 'InvoiceLine', 'Opportunity', 'Payment',
-          'Project', 'Resource', 'SyncCall', 'SyncCircuit', 'SyncOutbox', 'SyncStep', 'SyncTransaction', 'TimeEntry',
+          'Project', 'ReconciliationRun', 'Resource', 'SyncCall', 'SyncCircuit', 'SyncOutbox', 'SyncStep', 'SyncTransaction', 'TimeEntry',
+          'WebhookDelivery',
         ],
       );
       expect(schema.enums.size).toBe(8);
