@@ -23,3 +23,15 @@ export { encodeCursor as transactionCursor } from './records';
 export { startWorkers, type StartWorkersOptions, type SyncWorkers } from './workers';
 export { DEFAULT_MAX_IN_FLIGHT, DEFAULT_BREAKER, maxInFlightFromEnv, type BreakerConfig } from './policies';
 export { DEFAULT_RETRY, defaultRetryStrategy, type RetryConfig, type RetryStrategy } from './retry';
+/** Inbound webhooks (sync/webhooks): the receiver, signature checks and the business-event idempotency keys. */
+export {
+  startWebhookServer,
+  DEFAULT_WEBHOOK_PORT,
+  DEFAULT_WEBHOOK_SECRETS,
+  verifyWebhookSignature,
+  webhookSignature,
+  closedWonKey,
+  type WebhookServerOptions,
+  type RunningWebhookServer,
+  type WebhookSystem,
+} from './webhooks';
