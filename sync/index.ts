@@ -35,3 +35,13 @@ export {
   type RunningWebhookServer,
   type WebhookSystem,
 } from './webhooks';
+/** Reconciliation (sync/reconcile): one pass, or a periodic schedule. */
+export {
+  reconcile,
+  scheduleReconciliation,
+  type ReconcileOptions,
+  type ReconcileAdapters,
+  type ReconciliationReport,
+  type ReconciliationFinding,
+  type ScheduledReconciliation,
+} from './reconcile';
