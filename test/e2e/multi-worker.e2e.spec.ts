@@ -1,0 +1,82 @@
+/**
+ * Two worker processes on one PostgreSQL store share 100 conversions: each
+ * transaction is run by exactly one of them (SKIP LOCKED claims, leases never
+ * change hands), no step runs twice, nothing is duplicated in any system, and
+ * with each process given half the ERP's limit the simulator never sees more
+ * calls in flight than it allows (no 429).
+ */
+import { postgresReachable, skipNotice } from '../../store/test-support';
+import { countIn, createClosedWon, sleep, startSharedEnv, startWorkerProcess, type SharedEnv, type WorkerProcess } from '../support/sync-processes';
+
+const pg = postgresReachable();
+if (!pg) console.warn(skipNotice('two worker processes sharing work'));
+const describePg = pg ? describe : describe.skip;
+
+const N = 100;
+const ERP_LIMIT = 10;
+
+describePg('two worker processes share 100 conversions (PostgreSQL)', () => {
+  let env: SharedEnv;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    env = await startSharedEnv({ latencyMs: 20, erpConcurrency: ERP_LIMIT });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill()));
+    await env?.close();
+  });
+
+  test('each transaction run by exactly one worker, per-system limits split, the ERP limit never exceeded', async () => {
+    const opps = await createClosedWon(env, N, 'Shared work');
+    const options = (id: string) => ({ id, concurrency: 32, leaseSeconds: 30, pollMs: 50, perSystemLimit: { ERP: ERP_LIMIT / 2, CRM: 10, PSA: 10 } });
+    workers.push(...(await Promise.all([startWorkerProcess(env.childEnv, options('worker-a')), startWorkerProcess(env.childEnv, options('worker-b'))])));
+    env.systems.erp.resetCounters();
+
+    const ids = (
+      await Promise.all(
+        opps.map((o, i) => env.engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: o.id }, idempotencyKey: `shared-${i}` })),
+      )
+    ).map((r) => r.transaction.id);
+
+    // watch the leases: who owns which transaction
+    const owners = new Map<string, Set<string>>();
+    const until = Date.now() + 80_000;
+    while ((await countIn(env.store, ids, ['SUCCEEDED', 'DEAD_LETTERED', 'COMPENSATED'])) < N) {
+      if (Date.now() > until) throw new Error('transactions unfinished after 80 s');
+      const leased = await env.store.prisma.syncOutbox.findMany({ where: { leaseOwner: { not: null } }, select: { transactionId: true, leaseOwner: true } });
+      for (const l of leased) {
+        const set = owners.get(l.transactionId) ?? new Set<string>();
+        set.add(l.leaseOwner!);
+        owners.set(l.transactionId, set);
+      }
+      await sleep(25);
+    }
+
+    expect(await countIn(env.store, ids, ['SUCCEEDED'])).toBe(N);
+    // both worked; no transaction was ever owned by both
+    const seen = new Set([...owners.values()].flatMap((s) => [...s]));
+    expect([...seen].sort()).toEqual(['worker-a', 'worker-b']);
+    expect([...owners.values()].filter((s) => s.size > 1)).toEqual([]);
+    // no step ran twice
+    const steps = await env.store.prisma.syncStep.findMany({ where: { transactionId: { in: ids } }, select: { attempts: true, status: true } });
+    expect(steps.length).toBe(N * 6);
+    expect(steps.every((s) => s.attempts === 1 && s.status === 'SUCCEEDED')).toBe(true);
+    // each vendor call made once: one create per opportunity in the ERP and the PSA
+    const calls = await env.store.prisma.syncCall.groupBy({ by: ['operation'], where: { transactionId: { in: ids } }, _count: true });
+    const count = Object.fromEntries(calls.map((c) => [c.operation, c._count]));
+    expect(count['ERP.createProject']).toBe(N);
+    expect(count['PSA.createWorkspace']).toBe(N);
+    const crmIds = new Set(opps.map((o) => o.crmId));
+    const jobs = env.erp().jobs.filter((j) => j.custentity_sf_opportunity_id && crmIds.has(j.custentity_sf_opportunity_id));
+    expect(new Set(jobs.map((j) => j.custentity_sf_opportunity_id)).size).toBe(N);
+    expect(jobs).toHaveLength(N);
+    // the ERP limit is split: together never above it, and above one process's half (both were calling at once)
+    const erp = env.systems.erp.counters();
+    expect(erp.maxInFlight).toBeLessThanOrEqual(ERP_LIMIT);
+    expect(erp.maxInFlight).toBeGreaterThan(ERP_LIMIT / 2);
+    expect(erp.byStatus['429'] ?? 0).toBe(0);
+
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  }, 150_000);
+});

@@ -1,0 +1,147 @@
+/**
+ * Helpers for the multi-process sync tests (test/e2e/crash, multi-worker): the
+ * simulators in the test process, a fresh PostgreSQL schema shared with worker
+ * child processes, Closed Won opportunities created through the CRM's API, and
+ * worker processes that can be killed with SIGKILL. No jest globals here.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import pino from 'pino';
+import { canonicalId } from '../../canonical-schema';
+import { openStore, type Store } from '../../store';
+import { dropSchema, testSchemaName, urlWithSchema } from '../../store/test-support';
+import { generateWorld, startSystems, stopSystems, type CrmData, type ErpData, type PsaData, type RunningSystems } from '../../systems';
+import { createSyncEngine, type StartWorkersOptions, type SyncEngine } from '../../sync';
+
+export const silent = pino({ level: 'silent' });
+
+export interface SharedEnv {
+  systems: RunningSystems;
+  store: Store;
+  engine: SyncEngine;
+  databaseUrl: string;
+  /** the environment a worker child needs: the store and the three systems */
+  childEnv: NodeJS.ProcessEnv;
+  crm(): CrmData;
+  erp(): ErpData;
+  psa(): PsaData;
+  close(): Promise<void>;
+}
+
+/** Simulators (small world, `latencyMs` per call) and a store on a fresh PostgreSQL schema. */
+export async function startSharedEnv(opts: { latencyMs: number; erpConcurrency?: number }): Promise<SharedEnv> {
+  const world = generateWorld({ seed: 42, customers: 10, today: '2025-06-16' });
+  const systems = await startSystems({ world, latencyMs: opts.latencyMs, concurrency: opts.erpConcurrency ? { erp: opts.erpConcurrency } : undefined, logger: silent });
+  const schema = testSchemaName();
+  const databaseUrl = urlWithSchema(schema);
+  const store = await openStore({ databaseUrl, logger: silent });
+  const engine = createSyncEngine({ store, logger: silent });
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TANDEM_CRM_URL: systems.crm.url,
+    TANDEM_CRM_TOKEN: systems.crm.token,
+    TANDEM_ERP_URL: systems.erp.url,
+    TANDEM_ERP_TOKEN: systems.erp.token,
+    TANDEM_PSA_URL: systems.psa.url,
+    TANDEM_PSA_TOKEN: systems.psa.token,
+    TANDEM_ADAPTER_TIMEOUT_MS: '2000',
+    LOG_LEVEL: process.env.TANDEM_CHILD_LOG_LEVEL ?? 'silent',
+  };
+  return {
+    systems,
+    store,
+    engine,
+    databaseUrl,
+    childEnv,
+    crm: () => systems.crm.snapshot() as CrmData,
+    erp: () => systems.erp.snapshot() as ErpData,
+    psa: () => systems.psa.snapshot() as PsaData,
+    async close() {
+      await store.close();
+      await stopSystems(systems);
+      await dropSchema(schema);
+    },
+  };
+}
+
+/**
+ * Creates `n` Closed Won opportunities without a project on one complete account,
+ * through the CRM's sObject Collections API (200 a request), and teaches the store
+ * their canonical ids. Returns { crmId, id } per opportunity.
+ */
+export async function createClosedWon(env: SharedEnv, n: number, tag: string): Promise<{ crmId: string; id: string }[]> {
+  const account = env.crm().accounts.find((a) => a.ERP_Customer_Id__c && a.Tax_Id__c && a.BillingStreet && a.Legal_Entity__c && a.Type === 'Customer');
+  if (!account) throw new Error('no complete account in the seed world');
+  const out: { crmId: string; id: string }[] = [];
+  for (let start = 0; start < n; start += 200) {
+    const records = Array.from({ length: Math.min(200, n - start) }, (_, i) => ({
+      attributes: { type: 'Opportunity' },
+      Name: `${tag} ${start + i}`,
+      AccountId: account.Id,
+      StageName: 'Closed Won',
+      CloseDate: '2025-06-01',
+      Amount: 10_000 + start + i,
+    }));
+    const res = await fetch(`${env.systems.crm.url}/services/data/v60.0/composite/sobjects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.systems.crm.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ allOrNone: true, records }),
+    });
+    const body = (await res.json()) as { id: string; success: boolean }[];
+    if (!res.ok || body.length !== records.length || !body.every((r) => r.success)) {
+      throw new Error(`creating opportunities failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    for (const r of body) out.push({ crmId: r.id, id: canonicalId('opportunity', r.id) });
+  }
+  await env.store.linkExternalIds(
+    'opportunity',
+    out.map((o) => ({ canonicalId: o.id, system: 'CRM' as const, externalId: o.crmId })),
+  );
+  return out;
+}
+
+export type ChildWorkerOptions = Pick<StartWorkersOptions, 'concurrency' | 'perSystemLimit' | 'leaseSeconds' | 'pollMs' | 'retry' | 'breaker' | 'id'>;
+
+/** A `startWorkers` in its own node process (test/support/sync-worker-child.ts). */
+export interface WorkerProcess {
+  readonly id: string;
+  readonly pid: number;
+  /** SIGKILL, resolves when the process is gone */
+  kill(): Promise<void>;
+  /** drains (workers.stop()) and exits */
+  stop(): Promise<void>;
+}
+
+export async function startWorkerProcess(env: NodeJS.ProcessEnv, options: ChildWorkerOptions): Promise<WorkerProcess> {
+  const child: ChildProcess = fork(path.join(__dirname, 'sync-worker-child.ts'), [JSON.stringify(options)], {
+    env,
+    execArgv: ['-r', require.resolve('./ts-register.js')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<{ id: string }>((resolve, reject) => {
+    child.once('message', (m: { ready?: boolean; id: string }) => (m.ready ? resolve(m) : reject(new Error('worker child did not start'))));
+    child.once('exit', (code, signal) => reject(new Error(`worker child exited before it was ready (${code ?? signal})`)));
+  });
+  return {
+    id: ready.id,
+    pid: child.pid!,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ cmd: 'stop' });
+      await exited;
+    },
+  };
+}
+
+/** How many of `ids` are in one of `statuses` (one query). */
+export async function countIn(store: Store, ids: string[], statuses: string[]): Promise<number> {
+  return store.prisma.syncTransaction.count({ where: { id: { in: ids }, status: { in: statuses } } });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
