@@ -24,6 +24,10 @@ interface Received {
 class Receiver {
   readonly received: Received[] = [];
   answer: () => number | 'hang' = () => 200;
+  /** wait before answering */
+  delayMs = 0;
+  inFlight = 0;
+  maxInFlight = 0;
   private server!: Server;
   url = '';
 
@@ -31,12 +35,14 @@ class Receiver {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
+      this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      res.once('close', () => this.inFlight--);
       req.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         this.received.push({ path: req.url ?? '', headers: req.headers, raw, body: JSON.parse(raw) });
         const a = this.answer();
         if (a === 'hang') return;
-        res.writeHead(a).end();
+        setTimeout(() => res.writeHead(a).end(), this.delayMs);
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +82,8 @@ afterAll(async () => {
 beforeEach(() => {
   receiver.received.length = 0;
   receiver.answer = () => 200;
+  receiver.delayMs = 0;
+  receiver.maxInFlight = 0;
 });
 
 const openOpportunity = (n = 0) => world.crm.opportunities.filter((o) => !o.StageName.startsWith('Closed'))[n];
@@ -191,6 +199,17 @@ describe('delivery', () => {
     await sleep(30);
     expect((await admin.webhooks()).deliveries[0]).toMatchObject({ status: 'delivered', attempts: 4 });
     await expect(admin.redeliverWebhook('nope')).rejects.toThrow(/404/);
+  });
+
+  it('a burst waits its turn: at most 8 attempts in flight, every event delivered', async () => {
+    receiver.delayMs = 60;
+    const entries = world.psa.timeEntries.filter((t) => t.status === 'draft' || t.status === 'submitted').slice(10, 30);
+    expect(entries).toHaveLength(20);
+    await Promise.all(entries.map((e) => call(psa, 'PUT', `${PSA}/time_entries/${e.id}`, { body: { time_entries: { status: 'approved' } } })));
+    const got = await receiver.waitFor(20, 5000);
+    expect(new Set(got.map((g) => (g.body.data.time_entry_ids as string[])[0]))).toEqual(new Set(entries.map((e) => e.id)));
+    expect(receiver.maxInFlight).toBeLessThanOrEqual(8);
+    expect(receiver.maxInFlight).toBeGreaterThan(1);
   });
 
   it('never holds up the vendor request, even when the receiver does not answer', async () => {

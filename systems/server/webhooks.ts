@@ -55,6 +55,8 @@ export class WebhookConfigError extends Error {
 }
 
 export const DELIVERY_LOG_SIZE = 500;
+/** Attempts in flight at once per simulator; more wait their turn (a burst never floods the receiver). */
+export const MAX_ATTEMPTS_IN_FLIGHT = 8;
 const ATTEMPT_TIMEOUT_MS = 5000;
 
 /** `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`, as the receiver checks it. */
@@ -105,6 +107,8 @@ export class WebhookSender {
   private readonly log = new Map<string, WebhookDelivery>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<AbortController>();
+  /** attempts due while MAX_ATTEMPTS_IN_FLIGHT were in flight, in the order they fell due */
+  private readonly waiting: (() => void)[] = [];
   private stopped = false;
 
   constructor(
@@ -176,6 +180,7 @@ export class WebhookSender {
     this.timers.clear();
     for (const c of this.inFlight) c.abort();
     this.inFlight.clear();
+    this.waiting.length = 0;
   }
 
   /** `round.n`: attempts made in this round (a redelivery starts a new round). */
@@ -183,7 +188,9 @@ export class WebhookSender {
     if (this.stopped) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
-      void this.attempt(delivery, round);
+      const go = () => void this.attempt(delivery, round);
+      if (this.inFlight.size < MAX_ATTEMPTS_IN_FLIGHT) go();
+      else this.waiting.push(go);
     }, delayMs);
     this.timers.add(t);
   }
@@ -220,6 +227,7 @@ export class WebhookSender {
     } finally {
       clearTimeout(timeout);
       this.inFlight.delete(controller);
+      if (!this.stopped) this.waiting.shift()?.();
     }
     if (this.stopped) return;
     delivery.lastStatus = status;
