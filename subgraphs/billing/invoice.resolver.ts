@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql
 import type { InvoiceLine as CanonicalInvoiceLine, InvoiceStatus as Status, Money as CanonicalMoney, Resource } from '../../canonical-schema';
 import type { CacheEntry } from '../../cache';
 import type { SubgraphContext } from '../shared/context';
+import { entityNode, entityRef } from '../shared/node';
 import { InvoiceStatus } from '../shared/enums';
 import { Money } from '../shared/types';
 import { arBalance, unbilledAmount } from './billing.calc';
@@ -9,7 +10,7 @@ import { Invoice, InvoiceLine, type InvoiceNode } from './invoice.type';
 import { CustomerRef, ProjectRef, ResourceRef } from './stubs/refs.stub';
 
 export function invoiceNode(entry: CacheEntry<'invoice'> | null): InvoiceNode | null {
-  return entry && { ...entry.value, freshness: entry.freshness };
+  return entityNode(Invoice, entry);
 }
 
 @Resolver(() => Invoice)
@@ -21,12 +22,12 @@ export class InvoiceResolver {
 
   @FieldResolver(() => CustomerRef)
   customer(@Root() invoice: InvoiceNode): CustomerRef {
-    return { id: invoice.customerId };
+    return entityRef(CustomerRef, invoice.customerId);
   }
 
   @FieldResolver(() => ProjectRef, { nullable: true })
   project(@Root() invoice: InvoiceNode): ProjectRef | null {
-    return invoice.projectId ? { id: invoice.projectId } : null;
+    return invoice.projectId ? entityRef(ProjectRef, invoice.projectId) : null;
   }
 }
 
@@ -34,7 +35,7 @@ export class InvoiceResolver {
 export class InvoiceLineResolver {
   @FieldResolver(() => ResourceRef, { nullable: true })
   resource(@Root() line: CanonicalInvoiceLine): ResourceRef | null {
-    return line.resourceId ? { id: line.resourceId } : null;
+    return line.resourceId ? entityRef(ResourceRef, line.resourceId) : null;
   }
 }
 

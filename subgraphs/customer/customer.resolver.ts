@@ -3,17 +3,18 @@ import type { OpportunityStage as Stage } from '../../canonical-schema';
 import type { CacheEntry } from '../../cache';
 import { pageArgs, encodeCursor } from '../shared/connection';
 import type { SubgraphContext } from '../shared/context';
+import { entityNode } from '../shared/node';
 import { Consistency, OpportunityStage } from '../shared/enums';
 import { Customer, CustomerConnection, type CustomerNode } from './customer.type';
 import { CustomerFilter } from './customer-filter.input';
 import { Opportunity, type OpportunityNode } from './opportunity.type';
 
 export function customerNode(entry: CacheEntry<'customer'> | null): CustomerNode | null {
-  return entry && { ...entry.value, freshness: entry.freshness };
+  return entityNode(Customer, entry);
 }
 
 export function opportunityNode(entry: CacheEntry<'opportunity'> | null): OpportunityNode | null {
-  return entry && { ...entry.value, freshness: entry.freshness };
+  return entityNode(Opportunity, entry);
 }
 
 @Resolver(() => Customer)

@@ -2,12 +2,13 @@ import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql
 import type { ProjectStatus as Status } from '../../canonical-schema';
 import type { CacheEntry } from '../../cache';
 import type { SubgraphContext } from '../shared/context';
+import { entityNode, entityRef } from '../shared/node';
 import { ProjectStatus } from '../shared/enums';
 import { Project, type ProjectNode } from './project.type';
 import { CustomerRef, OpportunityRef } from './stubs/customer.stub';
 
 export function projectNode(entry: CacheEntry<'project'> | null): ProjectNode | null {
-  return entry && { ...entry.value, freshness: entry.freshness };
+  return entityNode(Project, entry);
 }
 
 @Resolver(() => Project)
@@ -19,12 +20,12 @@ export class ProjectResolver {
 
   @FieldResolver(() => CustomerRef)
   customer(@Root() project: ProjectNode): CustomerRef {
-    return { id: project.customerId };
+    return entityRef(CustomerRef, project.customerId);
   }
 
   @FieldResolver(() => OpportunityRef, { nullable: true, description: 'The opportunity this project was sold as, if any' })
   opportunity(@Root() project: ProjectNode): OpportunityRef | null {
-    return project.opportunityId ? { id: project.opportunityId } : null;
+    return project.opportunityId ? entityRef(OpportunityRef, project.opportunityId) : null;
   }
 }
 

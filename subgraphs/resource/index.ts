@@ -4,12 +4,13 @@ import { buildFederatedSchema } from '../shared/federation';
 import { ProjectRef } from './stubs/project.stub';
 import { Assignment, TimeEntry } from './resource.type';
 import { ResourceMutations } from './resource.mutations';
-import { AssignmentResolver, node, ProjectStaffingResolver, ResourceResolver, TimeEntryResolver } from './resource.resolver';
+import { AssignmentResolver, nodeOf, ProjectStaffingResolver, ResourceResolver, TimeEntryResolver } from './resource.resolver';
+import { entityRef } from '../shared/node';
 
 /** The resource subgraph: resources, assignments and time (system of record: the PSA). */
 export function buildResourceSchema(): Promise<GraphQLSchema> {
   const byId = (entity: 'resource' | 'assignment' | 'timeEntry') => ({
-    __resolveReference: async (ref: { id: string }, { reader }: SubgraphContext) => node(await reader.load(entity, ref.id)),
+    __resolveReference: async (ref: { id: string }, { reader }: SubgraphContext) => nodeOf(entity, await reader.load(entity, ref.id)),
   });
   return buildFederatedSchema(
     {
@@ -21,7 +22,7 @@ export function buildResourceSchema(): Promise<GraphQLSchema> {
       Resource: byId('resource'),
       Assignment: byId('assignment'),
       TimeEntry: byId('timeEntry'),
-      Project: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+      Project: { __resolveReference: (ref: { id: string }) => entityRef(ProjectRef, ref.id) },
     },
   );
 }

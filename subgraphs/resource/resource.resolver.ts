@@ -3,6 +3,7 @@ import type { EntityType, TimeEntryStatus as Status } from '../../canonical-sche
 import type { CacheEntry } from '../../cache';
 import { encodeCursor, pageArgs } from '../shared/connection';
 import type { SubgraphContext } from '../shared/context';
+import { entityNode, entityRef } from '../shared/node';
 import { TimeEntryStatus } from '../shared/enums';
 import { Assignment, Resource, ResourceConnection, TimeEntry, type AssignmentNode, type ResourceNode, type TimeEntryNode } from './resource.type';
 import { ProjectRef } from './stubs/project.stub';
@@ -11,8 +12,15 @@ export function node<E extends EntityType>(entry: CacheEntry<E> | null) {
   return entry && { ...entry.value, freshness: entry.freshness };
 }
 
+const CLASS_OF = { resource: Resource, assignment: Assignment, timeEntry: TimeEntry } as const;
+
+/** The resolver object for a resource, assignment or time entry (an instance of its class: see entityNode). */
+export function nodeOf<E extends keyof typeof CLASS_OF>(entity: E, entry: CacheEntry<E> | null) {
+  return entityNode(CLASS_OF[entity], entry);
+}
+
 async function requireResource(ctx: SubgraphContext, id: string, owner: string): Promise<ResourceNode> {
-  const r = node(await ctx.reader.load('resource', id));
+  const r = nodeOf('resource', await ctx.reader.load('resource', id));
   if (!r) throw new Error(`resource ${id} of ${owner} is not known to the PSA`);
   return r;
 }
@@ -21,7 +29,7 @@ async function requireResource(ctx: SubgraphContext, id: string, owner: string):
 export class ResourceResolver {
   @Query(() => Resource, { nullable: true, description: 'A resource by id; null when unknown' })
   async resource(@Arg('id', () => ID) id: string, @Ctx() { reader }: SubgraphContext): Promise<ResourceNode | null> {
-    return node(await reader.load('resource', id));
+    return nodeOf('resource', await reader.load('resource', id));
   }
 
   @Query(() => ResourceConnection, { description: 'Resources ordered by name, optionally those with a skill' })
@@ -33,7 +41,7 @@ export class ResourceResolver {
   ): Promise<ResourceConnection> {
     const args = pageArgs(first, after);
     const page = await reader.page('resource', { first: args.first, after: args.after, filter: { skill: skill ?? undefined } });
-    const edges = page.entries.map((e) => ({ cursor: encodeCursor({ name: e.value.name, id: e.value.id }), node: node(e)! }));
+    const edges = page.entries.map((e) => ({ cursor: encodeCursor({ name: e.value.name, id: e.value.id }), node: nodeOf('resource', e)! }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };
   }
 }
@@ -42,7 +50,7 @@ export class ResourceResolver {
 export class AssignmentResolver {
   @FieldResolver(() => ProjectRef)
   project(@Root() a: AssignmentNode): ProjectRef {
-    return { id: a.projectId };
+    return entityRef(ProjectRef, a.projectId);
   }
 
   @FieldResolver(() => Resource)
@@ -55,7 +63,7 @@ export class AssignmentResolver {
 export class TimeEntryResolver {
   @FieldResolver(() => ProjectRef)
   project(@Root() t: TimeEntryNode): ProjectRef {
-    return { id: t.projectId };
+    return entityRef(ProjectRef, t.projectId);
   }
 
   @FieldResolver(() => Resource)
@@ -68,7 +76,7 @@ export class TimeEntryResolver {
 export class ProjectStaffingResolver {
   @FieldResolver(() => [Assignment])
   async assignments(@Root() project: ProjectRef, @Ctx() { reader }: SubgraphContext): Promise<AssignmentNode[]> {
-    return (await reader.children('assignment', 'projectId', project.id)).map((e) => node(e)!);
+    return (await reader.children('assignment', 'projectId', project.id)).map((e) => nodeOf('assignment', e)!);
   }
 
   @FieldResolver(() => [TimeEntry])
@@ -77,6 +85,6 @@ export class ProjectStaffingResolver {
     @Arg('status', () => TimeEntryStatus, { nullable: true }) status: Status | null,
     @Ctx() { reader }: SubgraphContext,
   ): Promise<TimeEntryNode[]> {
-    return (await reader.children('timeEntry', 'projectId', project.id, status ? { status } : undefined)).map((e) => node(e)!);
+    return (await reader.children('timeEntry', 'projectId', project.id, status ? { status } : undefined)).map((e) => nodeOf('timeEntry', e)!);
   }
 }
