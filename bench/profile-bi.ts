@@ -17,7 +17,7 @@ async function main() {
   const dir = process.env.PROFILE_DIR ?? path.join(os.tmpdir(), 'tandem-profiles');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bi-${Date.now()}.cpuprofile`);
-  const stack = await startChildStack({ customers: 100, latencyMs: 5 }, (process.env.CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+  const stack = await startChildStack({ customers: 100, latencyMs: 5, ttlSeconds: process.env.BENCH_TTL === undefined ? undefined : Number(process.env.BENCH_TTL) }, (process.env.CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   try {
     for (let i = 0; i < 3; i++) await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } });
     const profiling = process.env.NO_PROFILE !== '1';
