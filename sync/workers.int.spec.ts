@@ -218,11 +218,17 @@ test('429 with Retry-After is honoured and never more ERP calls in flight than t
   for (const [i, o] of opps.entries()) {
     ids.push((await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: o.id }, idempotencyKey: `rl-${i}` })).transaction.id);
   }
-  await new Promise((r) => setTimeout(r, 800));
-  // each transaction tried the ERP once and then waits the second it was told to
+  // wait (no fixed sleep: the machine may be loaded) until each transaction has been refused by the ERP once
+  const since = Date.now();
+  const refused = (tx: SyncTransactionRecord | null) => {
+    const step = tx!.steps.find((s) => s.name === 'upsert-erp-customer')!;
+    return step.lastError !== null || step.attempts >= 2;
+  };
+  await waitFor(async () => (await Promise.all(ids.map((id) => engine.get(id)))).every(refused), 30_000);
   const limited = env.sim.ERP.counters().byStatus['429'] ?? 0;
   expect(limited).toBeGreaterThan(0);
-  expect(limited).toBeLessThanOrEqual(opps.length);
+  // ...and then waited the second it was told to: at most one more try per elapsed second
+  expect(limited).toBeLessThanOrEqual(opps.length * (1 + Math.floor((Date.now() - since) / 1000)));
   expect(w.circuits().ERP).toBe('CLOSED'); // a 429 is not an outage
   env.sim.ERP.clearFaults();
   const results = await settledAll(ids);
