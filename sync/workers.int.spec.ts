@@ -214,7 +214,7 @@ test('429 with Retry-After is honoured and never more ERP calls in flight than t
   env.sim.ERP.setFaults({ rateLimited: true, retryAfterSeconds: 1 });
   env.sim.ERP.resetCounters();
   const w = workers({ perSystemLimit: { ERP: 4 } });
-  const ids = [];
+  const ids: string[] = [];
   for (const [i, o] of opps.entries()) {
     ids.push((await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: o.id }, idempotencyKey: `rl-${i}` })).transaction.id);
   }
