@@ -15,7 +15,7 @@ export type StaffingDecision =
   | { ok: false; code: StaffingRefusalCode; reason: string };
 
 export interface StaffingCheckOptions {
-  /** cost rate of the resource of an existing assignment (e.g. from the cache); its bill rate when unknown */
+  /** cost rate of the resource of an existing assignment (e.g. from the cache); its bill rate when unknown or in another currency than the budget */
   costRateOf?: (assignment: Assignment) => Money | null | undefined;
   /** the start of the window when the workspace has no start date (YYYY-MM-DD) @default today */
   today?: string;
@@ -34,7 +34,8 @@ const DAY_MS = 86_400_000;
  *    (proposed or confirmed) assignments, all counted as falling in the window;
  * 2. the bill rate (asked for, or the rate card) at or above the resource's rate card;
  * 3. planned cost = plannedHours × the resource's cost rate within the remaining budget =
- *    workspace budget − planned cost of its non-cancelled assignments.
+ *    workspace budget − planned cost of its non-cancelled assignments (each at its person's
+ *    cost rate when known in the budget's currency, else at the assignment's bill rate).
  */
 export function checkStaffing(facts: StaffingFacts, request: StaffingRequest, options: StaffingCheckOptions = {}): StaffingDecision {
   const { resource, workspace } = facts;
@@ -95,7 +96,11 @@ export function checkStaffing(facts: StaffingFacts, request: StaffingRequest, op
   let spent = new Decimal(0);
   for (const a of facts.workspaceAssignments) {
     if (a.status === 'CANCELLED') continue;
-    const rate = options.costRateOf?.(a) ?? a.billRate;
+    // the person's cost rate where it is known in the budget's currency; else the assignment's
+    // bill rate (people are staffed across currencies: the seed world bills a USD-paid
+    // consultant in EUR, and a cost rate in another currency cannot be set against the budget)
+    const cost = options.costRateOf?.(a);
+    const rate = cost && cost.currency === budget.currency ? cost : a.billRate;
     if (rate.currency !== budget.currency) {
       return { ok: false, code: 'CURRENCY_MISMATCH', reason: `an assignment on ${where} is costed in ${rate.currency} but its budget is in ${budget.currency}` };
     }
