@@ -42,9 +42,19 @@ export async function graph<T = any>(t: TestStack, query: string, variables?: Re
   return r.data as T;
 }
 
+/** A read from a simulator; retried on a reset connection or a 429 (the workers share the simulators' concurrency limits). */
 async function getJson(t: TestStack, system: 'crm' | 'erp' | 'psa', path: string, init: RequestInit = {}): Promise<any> {
   const s = t.systems[system]!;
-  const res = await fetch(`${s.url}${path}`, { ...init, headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  let res: Response;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(`${s.url}${path}`, { ...init, headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+      if (res.status !== 429 || attempt >= 5) break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100 * attempt));
+  }
   if (!res.ok) throw new Error(`${system.toUpperCase()} ${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
   return res.status === 204 ? null : res.json();
 }
@@ -76,18 +86,17 @@ export async function psaRecords(t: TestStack, object: string, query = ''): Prom
 export async function recordCounts(t: TestStack): Promise<Record<string, number>> {
   const count = async (q: string) => (await suiteql(t, q)).length;
   const psaCount = async (o: string) => (await getJson(t, 'psa', `/api/v1/${o}?per_page=1`)).count as number;
-  const [accounts, opportunities, customers, jobs, changeOrders, invoices, payments, workspaces, assignments, timeEntries] = await Promise.all([
-    crmQuery(t, 'SELECT Id FROM Account').then((r) => r.length),
-    crmQuery(t, 'SELECT Id FROM Opportunity').then((r) => r.length),
-    count('SELECT id FROM customer'),
-    count('SELECT id FROM job'),
-    count('SELECT id FROM customrecord_change_order'),
-    count('SELECT id FROM invoice'),
-    count('SELECT id FROM customerpayment'),
-    psaCount('workspaces'),
-    psaCount('workspace_resources'),
-    psaCount('time_entries'),
-  ]);
+  // one request at a time: the ERP allows 10 in flight and the workers may be using some
+  const accounts = (await crmQuery(t, 'SELECT Id FROM Account')).length;
+  const opportunities = (await crmQuery(t, 'SELECT Id FROM Opportunity')).length;
+  const customers = await count('SELECT id FROM customer');
+  const jobs = await count('SELECT id FROM job');
+  const changeOrders = await count('SELECT id FROM customrecord_change_order');
+  const invoices = await count('SELECT id FROM invoice');
+  const payments = await count('SELECT id FROM customerpayment');
+  const workspaces = await psaCount('workspaces');
+  const assignments = await psaCount('workspace_resources');
+  const timeEntries = await psaCount('time_entries');
   return { accounts, opportunities, customers, jobs, changeOrders, invoices, payments, workspaces, assignments, timeEntries };
 }
 
