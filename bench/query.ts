@@ -1,4 +1,5 @@
 // npm run bench:query — the read path's figures (issue 2). Writes bench/results/query.json.
+import os from 'node:os';
 import autocannon from 'autocannon';
 import { startChildStack, postJson, writeResult, type ChildStack } from './harness';
 import { BI_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries';
@@ -42,7 +43,8 @@ async function callsPerQuery(stack: ChildStack) {
 }
 
 async function main() {
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: `${require('node:os').cpus().length} cores`, systemLatencyMs: LATENCY_MS, durationS: DURATION_S };
+  const loadAtStart = os.loadavg().map((n) => Math.round(n * 100) / 100);
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: `${os.cpus().length} cores`, systemLatencyMs: LATENCY_MS, durationS: DURATION_S };
 
   say('1/4 source calls and database round trips of one BI query, at 10 and at 100 customers');
   const counts: Record<string, unknown> = {};
@@ -86,6 +88,8 @@ async function main() {
     await cold.stop();
   }
 
+  // other work on the machine skews every figure above: record how busy it was
+  result.loadAverage = { atStart: loadAtStart, atEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) };
   const file = writeResult('query', result);
   say(`wrote ${file}`);
 }

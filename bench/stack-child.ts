@@ -33,6 +33,9 @@ async function main() {
       subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])) as Record<SubgraphName, number>,
       indexIntervalSeconds: 0,
       embeddedSystems: true,
+      // the read path only: idle sync workers poll the outbox, and their statements
+      // would be counted as the BI query's database round trips
+      workers: false,
     },
     store: { memory: true },
     systems: { latencyMs: opts.latencyMs, customers: opts.customers, persist: false },
