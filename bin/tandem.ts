@@ -10,7 +10,7 @@ import { createLogger } from '../lib';
 import { committedSupergraphPath, composeTandemSupergraph, startAll, startBanner, tandemConfigFromEnv } from '../runtime';
 import { openStore } from '../store';
 import { startSystems, type SystemName } from '../systems';
-import { createSyncEngine, startWorkers } from '../sync';
+import { createSyncEngine, reconcile, scheduleReconciliation, startWebhookServer, startWorkers } from '../sync';
 import { DEFAULT_SUBGRAPH_PORTS, isSubgraphName, startSubgraph, SUBGRAPH_NAMES } from '../subgraphs';
 
 const USAGE = `Usage: tandem <command>
@@ -18,7 +18,9 @@ const USAGE = `Usage: tandem <command>
   start                   everything in one process: simulated CRM/ERP/PSA, store, subgraphs, gateway
   systems [crm|erp|psa]   the simulated source systems only (all three, or one)
   subgraph <name>         one subgraph (${SUBGRAPH_NAMES.join(', ')}) over the store and the adapters
-  worker                  sync workers: claim sync transactions from the store and carry them across the systems
+  worker                  sync workers: claim sync transactions from the store and carry them across the systems;
+                          also the webhook receiver (port 4010) and the periodic reconciliation
+  reconcile               one reconciliation pass (drift between CRM, ERP and PSA), print the report, exit
   gateway [options]       the federation gateway (tandem gateway --help)
   index                   index every source record into the store once, then exit
   migrate                 apply pending store migrations, then exit
@@ -89,14 +91,49 @@ async function subgraph(name: string | undefined): Promise<number> {
 async function worker(): Promise<number> {
   const config = tandemConfigFromEnv();
   const store = await openStore({ ...config.store, logger: createLogger('store') });
+  const adapters = createAdapters();
   const engine = createSyncEngine({ store, logger: createLogger('sync-engine') });
-  const workers = startWorkers({ store, adapters: createAdapters(), engine, logger: createLogger('sync-workers') });
+  const workers = startWorkers({ store, adapters, engine, logger: createLogger('sync-workers') });
   process.stdout.write(`Sync worker ${workers.id} running (${store.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'})\n`);
+  // The worker role also receives the systems' webhooks and runs the periodic reconciliation
+  // (TANDEM_WEBHOOKS=false / TANDEM_RECONCILE_INTERVAL_SECONDS=0 turn them off, e.g. on extra replicas).
+  let webhooks: Awaited<ReturnType<typeof startWebhookServer>> | null = null;
+  if (config.webhooks) {
+    try {
+      webhooks = await startWebhookServer({ engine, store, port: config.webhookPort, host: config.host, logger: createLogger('webhooks') });
+      process.stdout.write(`Webhook receiver at ${webhooks.url}/webhooks/crm|erp|psa\n`);
+    } catch (err) {
+      // Several worker replicas on one host: the first one receives the webhooks.
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      log.warn({ port: config.webhookPort }, 'webhook port already in use (another worker receives the webhooks); this worker runs without a receiver');
+    }
+  }
+  const reconciliation = scheduleReconciliation({ engine, adapters, store, intervalSeconds: config.reconcileIntervalSeconds, logger: createLogger('reconcile') });
   const sig = await untilSignal();
   process.stdout.write(`${sig}: finishing the steps in flight...\n`);
+  await webhooks?.stop();
+  await reconciliation.stop();
   await workers.stop();
   await store.close();
   return 0;
+}
+
+async function reconcileOnce(): Promise<number> {
+  const config = tandemConfigFromEnv();
+  const store = await openStore({ ...config.store, logger: createLogger('store') });
+  try {
+    const engine = createSyncEngine({ store, logger: createLogger('sync-engine') });
+    const report = await reconcile({ engine, adapters: createAdapters(), store, logger: createLogger('reconcile') });
+    const kinds = new Map<string, number>();
+    for (const f of report.findings) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
+    process.stdout.write(`Reconciliation ${report.id}: ${report.findings.length} finding(s), ${report.repaired} new transaction(s)\n`);
+    for (const [kind, n] of kinds) process.stdout.write(`  ${kind.padEnd(28)} ${n}\n`);
+    for (const f of report.findings) process.stdout.write(`  ${f.kind} -> transaction ${f.transactionId} (${f.created ? 'submitted' : 'already submitted'}, ${f.status})\n`);
+    process.stdout.write('Workers carry the transactions out; follow them with syncTransactions(...) or `tandem worker`.\n');
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 async function gateway(argv: string[]): Promise<number> {
@@ -152,6 +189,8 @@ async function main(argv: string[]): Promise<number> {
       return gateway(rest);
     case 'worker':
       return worker();
+    case 'reconcile':
+      return reconcileOnce();
     case 'index':
       return index();
     case 'migrate':

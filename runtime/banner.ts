@@ -16,6 +16,9 @@ export function startBanner(t: RunningTandem, dataNote: string): string {
     lines.push('', '  Simulated source systems (admin: <url>/__admin/faults, <url>/__admin/counters)');
     for (const s of systems) lines.push(`    ${s.system.padEnd(10)} ${s.url}   token ${s.token}`);
   }
+  if (t.webhooks) {
+    lines.push('', `  Webhook receiver  ${t.webhooks.url}/webhooks/crm|erp|psa   (the simulators post their changes here, signed)`);
+  }
   lines.push(
     '',
     `  Store             ${dataNote}`,

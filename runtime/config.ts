@@ -25,6 +25,8 @@ export interface TandemConfig {
   indexIntervalSeconds: number;
   /** Run sync workers in this process (they claim work from the store's outbox). @default true (`TANDEM_WORKERS`) */
   workers: boolean;
+  /** Run the webhook receiver in this process and point the embedded simulators at it. @default true (`TANDEM_WEBHOOKS`) */
+  webhooks: boolean;
   /** Port of the webhook receiver (`POST /webhooks/crm|erp|psa`). @default 4010 (`TANDEM_WEBHOOK_PORT`) */
   webhookPort: number;
   /** Seconds between reconciliation runs. @default 300 (`TANDEM_RECONCILE_INTERVAL_SECONDS`; 0 turns it off) */
@@ -42,6 +44,7 @@ export function tandemConfigFromEnv(): TandemConfig {
     store: { ...storeConfigFromEnv(), dataDir },
     indexIntervalSeconds: envInt('TANDEM_INDEX_INTERVAL_S', 600, 0),
     workers: envBool('TANDEM_WORKERS', true),
+    webhooks: envBool('TANDEM_WEBHOOKS', true),
     webhookPort: envInt('TANDEM_WEBHOOK_PORT', 4010, 0, 65535),
     reconcileIntervalSeconds: envInt('TANDEM_RECONCILE_INTERVAL_SECONDS', 300, 0),
   };

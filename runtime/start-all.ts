@@ -6,7 +6,16 @@ import { createLogger } from '../lib';
 import { openStore, type Store, type StoreConfig } from '../store';
 import { startSystems, type RunningSystem, type SystemName } from '../systems';
 import { SUBGRAPH_NAMES, startSubgraph, type RunningSubgraph, type SubgraphName } from '../subgraphs';
-import { createSyncEngine, startWorkers, type StartWorkersOptions, type SyncEngine, type SyncWorkers } from '../sync';
+import {
+  createSyncEngine,
+  scheduleReconciliation,
+  startWebhookServer,
+  startWorkers,
+  type RunningWebhookServer,
+  type StartWorkersOptions,
+  type SyncEngine,
+  type SyncWorkers,
+} from '../sync';
 import { tandemConfigFromEnv, type TandemConfig } from './config';
 import { EXAMPLE_QUERIES } from './examples';
 
@@ -39,6 +48,8 @@ export interface RunningTandem {
   engine: SyncEngine;
   /** The sync workers of this process; null when `workers` is off (separate `tandem worker` processes do the work). */
   workers: SyncWorkers | null;
+  /** The webhook receiver (`POST /webhooks/crm|erp|psa`); null when `webhooks` is off. */
+  webhooks: RunningWebhookServer | null;
   /** Stops everything in reverse order of start. Idempotent. */
   stop(): Promise<void>;
 }
@@ -118,6 +129,21 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       stops.push(() => running.stop());
     }
 
+    // Inbound webhooks: the receiver, and the embedded simulators pointed at it.
+    let webhooks: RunningWebhookServer | null = null;
+    if (config.webhooks) {
+      const receiver = await startWebhookServer({ engine, store, port: options.config?.gatewayPort === 0 ? 0 : config.webhookPort, host: config.host, logger: createLogger('webhooks') });
+      webhooks = receiver;
+      stops.push(() => receiver.stop());
+      for (const [name, system] of Object.entries(systems) as [SystemName, RunningSystem][]) {
+        system.setWebhook({ url: receiver.endpoints[name], enabled: true });
+      }
+    }
+    if (config.reconcileIntervalSeconds > 0) {
+      const schedule = scheduleReconciliation({ engine, adapters, store, intervalSeconds: config.reconcileIntervalSeconds, logger: createLogger('reconcile') });
+      stops.push(() => schedule.stop());
+    }
+
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const name of SUBGRAPH_NAMES) {
       const running = await startSubgraph(name, { cache, sync: engine, port: config.subgraphPorts[name], host: config.host });
@@ -150,6 +176,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       supergraphSdl,
       engine,
       workers,
+      webhooks,
       stop: stopAll,
     };
   } catch (err) {

@@ -19,6 +19,8 @@ export async function startTestStack(
     freshness?: StartAllOptions['freshness'];
     /** Run sync workers in the stack (off by default: read-path suites count database round trips). @default false */
     workers?: boolean;
+    /** Run the webhook receiver with the simulators posting to it (off by default: suites count transactions). @default false */
+    webhooks?: boolean;
   } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
@@ -30,6 +32,7 @@ export async function startTestStack(
       indexIntervalSeconds: 0,
       embeddedSystems: true,
       workers: options.workers ?? false,
+      webhooks: options.webhooks ?? false,
       webhookPort: 0,
       reconcileIntervalSeconds: 0,
     },
