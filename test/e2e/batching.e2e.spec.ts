@@ -20,7 +20,9 @@ interface Cost {
 }
 
 async function measure(customers: number): Promise<{ cold: Cost; warm: Cost }> {
-  const t = await startTestStack({ customers });
+  // A generous time budget: this test counts calls, and a call that timed out on a
+  // loaded machine would be retried and counted twice.
+  const t = await startTestStack({ customers, adapters: { timeoutMs: 20_000 } });
   try {
     const [invoices, projects] = await Promise.all([t.adapters.ERP.listAll('invoice'), t.adapters.ERP.listAll('project')]);
     const extra = (rows: number) => Math.max(0, Math.ceil(rows / 1000) - 1);

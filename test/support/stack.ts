@@ -21,6 +21,8 @@ export async function startTestStack(
     workers?: boolean;
     /** Run the webhook receiver with the simulators posting to it (off by default: suites count transactions). @default false */
     webhooks?: boolean;
+    /** Adapter settings over the test defaults (timeout 800 ms, one read retry). */
+    adapters?: StartAllOptions['adapters'];
   } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
@@ -38,7 +40,7 @@ export async function startTestStack(
     },
     store: options.store ?? { memory: true },
     systems: { latencyMs: 0, customers: options.customers ?? 10, persist: false },
-    adapters: { timeoutMs: 800, readRetries: 1, retryBaseDelayMs: 10, maxRetryAfterMs: 500 },
+    adapters: { timeoutMs: 800, readRetries: 1, retryBaseDelayMs: 10, maxRetryAfterMs: 500, ...options.adapters },
     freshness: options.freshness,
     workers: { pollMs: 100, retry: { baseMs: 50, capMs: 1000 } },
   });
