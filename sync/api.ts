@@ -116,6 +116,22 @@ export interface SystemHealthRecord {
   errorRate: number;
 }
 
+/** One call a step made to a source system (the audit trail, table sync_call). */
+export interface SyncCallRecord {
+  step: string;
+  system: SourceSystem;
+  /** the writer operation, e.g. ERP.createProject */
+  operation: string;
+  /** what was sent (canonical arguments, secrets redacted) */
+  request: unknown;
+  /** what came back (truncated), or the error */
+  response: unknown;
+  /** `ok`, or the error code */
+  outcome: string;
+  durationMs: number;
+  at: Date;
+}
+
 export interface OperationalMetricsRecord {
   opportunitiesAwaitingProject: number;
   invoicesBlocked: number;
@@ -161,6 +177,8 @@ export interface SyncEngine {
   /** Re-queues a failed transaction from its failed step (from the start when COMPENSATED). */
   replay(id: string, options?: { requestedBy?: string }): Promise<SyncTransactionRecord>;
   health(): Promise<SystemHealthRecord[]>;
+  /** The audit trail of a transaction: every source-system call its steps made, oldest first (at most `limit`). */
+  calls(transactionId: string, limit?: number): Promise<SyncCallRecord[]>;
   metrics(): Promise<OperationalMetricsRecord>;
   /** Called after every status change of any transaction committed through this process's engine or workers. */
   onTransactionUpdated(listener: (tx: SyncTransactionRecord) => void): () => void;

@@ -11,6 +11,7 @@ import {
   type CircuitState,
   type OperationalMetricsRecord,
   type SubmitCommand,
+  type SyncCallRecord,
   type SyncEngine,
   type SyncOrigin,
   type SyncStatus,
@@ -216,6 +217,16 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
           errorRate: Number(r.calls) === 0 ? 0 : Number(r.errors) / Number(r.calls),
         }),
       );
+    },
+
+    async calls(transactionId: string, limit = 200) {
+      const rows = await q<{ step: string; system: SyncCallRecord['system']; operation: string; request: unknown; response: unknown; outcome: string; duration_ms: number; at: Date }>(
+        `SELECT step, system::text AS system, operation, request, response, outcome, duration_ms, at
+           FROM sync_call WHERE transaction_id = $1 ORDER BY at, id LIMIT $2`,
+        transactionId,
+        Math.max(1, Math.min(limit, 1000)),
+      );
+      return rows.map((r) => ({ step: r.step, system: r.system, operation: r.operation, request: r.request, response: r.response, outcome: r.outcome, durationMs: Number(r.duration_ms), at: new Date(r.at) }));
     },
 
     async metrics() {

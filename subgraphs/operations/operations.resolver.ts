@@ -15,7 +15,7 @@ import { InvalidArgumentError } from '../shared/errors';
 import { SyncStatus } from '../shared/sync';
 import { NotFoundError, RuleViolationError } from '../shared/write-errors';
 import { CustomerRef, InvoiceRef, OpportunityRef, ProjectRef } from './stubs/refs.stub';
-import { OperationalMetrics, SyncTransaction, SyncTransactionConnection, SystemHealth } from './sync-transaction.type';
+import { OperationalMetrics, SyncCall, SyncTransaction, SyncTransactionConnection, SystemHealth } from './sync-transaction.type';
 
 /** A canonical id the transaction is about or produced (`customerId`, `projectId`, ...), from its result first, then its subject. */
 function relatedId(tx: SyncTransactionRecord, key: string): string | null {
@@ -75,6 +75,17 @@ export class SyncTransactionResolver {
       if (err instanceof NotReplayableError) throw new RuleViolationError(err.code, err.message, { argumentName: 'id', status: err.status });
       throw err;
     }
+  }
+
+  @FieldResolver(() => [SyncCall], { description: 'The audit trail: every call the steps made to a source system (what was sent, what came back), oldest first' })
+  async calls(
+    @Root() tx: SyncTransactionRecord,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 200, description: 'at most this many (1 to 1000)' }) first: number,
+    @Ctx() { sync }: SubgraphContext,
+  ): Promise<SyncCall[]> {
+    if (!Number.isInteger(first) || first < 1 || first > 1000) throw new InvalidArgumentError('first', 'must be between 1 and 1000');
+    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+    return (await sync.calls(tx.id, first)).map((c) => ({ ...c, request: json(c.request), response: json(c.response) }));
   }
 
   @FieldResolver(() => String, { description: 'The command as submitted, as JSON (canonical ids)' })

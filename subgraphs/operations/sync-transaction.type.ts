@@ -36,6 +36,33 @@ export class SyncStep implements SyncStepRecord {
   finishedAt!: Date | null;
 }
 
+@ObjectType({ description: 'One call a step made to a source system: the audit trail of what was sent and what came back' })
+export class SyncCall {
+  @Field({ description: 'The step that made the call, e.g. create-erp-project' })
+  step!: string;
+
+  @Field(() => SourceSystem)
+  system!: System;
+
+  @Field({ description: 'The system API operation, e.g. ERP.createProject' })
+  operation!: string;
+
+  @Field(() => String, { nullable: true, description: 'What was sent, as JSON (canonical arguments; secrets redacted)' })
+  request!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'What came back, as JSON (truncated), or the error' })
+  response!: string | null;
+
+  @Field({ description: '`ok`, or the error code (UNAVAILABLE, RATE_LIMITED, REJECTED, CIRCUIT_OPEN, ...)' })
+  outcome!: string;
+
+  @Field(() => Int)
+  durationMs!: number;
+
+  @Field(() => DateTimeScalar)
+  at!: Date;
+}
+
 @ObjectType({ description: 'Why a sync transaction failed, and what a person should do about it' })
 export class SyncError implements SyncErrorRecord {
   @Field({ description: 'e.g. MASTER_DATA_INCOMPLETE, SOURCE_REJECTED, SOURCE_UNAVAILABLE' })

@@ -76,6 +76,24 @@ test('convertOpportunity answers PENDING at once; the transaction reaches SUCCEE
   expect(s).toMatchObject({ requestedBy: 'e2e@tandem.test', origin: 'api', error: null });
   expect(s.finishedAt).toEqual(expect.any(String));
 
+  // the audit trail: every call each step made, what was sent and what came back
+  const audit = await gql(t.gatewayUrl, `query($id: ID!) { syncTransaction(id: $id) { calls { step system operation request response outcome durationMs at } } }`, { id });
+  expect(audit.errors).toBeUndefined();
+  const calls = audit.data.syncTransaction.calls as { step: string; system: string; operation: string; request: string | null; response: string | null; outcome: string; durationMs: number }[];
+  const stepNames = s.steps.map((st: any) => st.name);
+  expect(calls.length).toBeGreaterThanOrEqual(stepNames.length);
+  for (const c of calls) {
+    expect(stepNames).toContain(c.step);
+    expect(c.outcome).toBe('ok');
+    expect(c.durationMs).toBeGreaterThanOrEqual(0);
+  }
+  const create = calls.find((c) => c.step === 'create-erp-project')!;
+  expect(create).toMatchObject({ system: 'ERP', operation: expect.stringContaining('ERP.') });
+  expect(JSON.parse(create.request!)).toBeTruthy();
+  expect(JSON.parse(create.response!)).toMatchObject({ erpJobId: expect.any(String) });
+  const bad = await gql(t.gatewayUrl, `query($id: ID!) { syncTransaction(id: $id) { calls(first: 0) { step } } }`, { id });
+  expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+
   // the project, through the graph: from the transaction and from the opportunity
   expect(s.project).toMatchObject({ customer: { id: opp.customerId }, opportunity: { id: opp.id } });
   const read = await gql(t.gatewayUrl, `query($id: ID!) { opportunity(id: $id) { project { id code budget { amount currency } } } }`, { id: opp.id });
