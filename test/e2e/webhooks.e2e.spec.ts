@@ -20,11 +20,10 @@ const TX_BY_ORIGIN = `query($workflow: String) {
   syncTransactions(workflow: $workflow, first: 100) { edges { node { id status origin requestedBy idempotencyKey steps { name status } } } }
 }`;
 
-it('prints the receiver in the running stack and every simulator posts to it', async () => {
+it('runs the receiver in the stack, and every simulator posts to it', async () => {
   expect(stack.webhooks).not.toBeNull();
   for (const system of Object.values(stack.systems)) {
-    const res = await fetch(`${system!.url}/__admin/webhooks`);
-    const settings = (await res.json()) as { url: string | null; enabled: boolean; secretSet: boolean };
+    const settings = system!.webhook();
     expect(settings.url).toBe(stack.webhooks!.endpoints[system!.system.toLowerCase() as 'crm' | 'erp' | 'psa']);
     expect(settings.enabled).toBe(true);
     expect(settings.secretSet).toBe(true);
