@@ -466,11 +466,14 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
         let f = failure;
         if (failure.code === 'CIRCUIT_OPEN') {
           const wait = gates[step.system].msUntilHalfOpen();
-          f = new StepFailure('CIRCUIT_OPEN', `circuit of ${step.system} open`, { retryable: true, retryAfterMs: wait + Math.random() * breaker.halfOpenAfterMs * 0.5 });
+          f = new StepFailure('CIRCUIT_OPEN', `${step.system} unavailable: its circuit breaker is open after repeated failures; retried when it half-opens`, {
+            retryable: true,
+            retryAfterMs: wait + Math.random() * breaker.halfOpenAfterMs * 0.5,
+          });
         }
         const delayMs = backoff(claims, f);
         await persist(row.id, {
-          steps: [{ position, status: 'FAILED', last_error: message }],
+          steps: [{ position, status: 'FAILED', last_error: f.message }],
           tx: { status: 'FAILED', context: { [FAILING_SINCE_KEY]: new Date(since).toISOString() } },
           outbox: { kind: 'release', delayMs },
           calls,

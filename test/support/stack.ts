@@ -23,6 +23,8 @@ export async function startTestStack(
     webhooks?: boolean;
     /** Adapter settings over the test defaults (timeout 800 ms, one read retry). */
     adapters?: StartAllOptions['adapters'];
+    /** Worker settings merged over the stack's short poll and backoff (e.g. a lower ERP in-flight limit, a shorter breaker). */
+    workerOptions?: StartAllOptions['workers'];
   } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
@@ -42,7 +44,7 @@ export async function startTestStack(
     systems: { latencyMs: 0, customers: options.customers ?? 10, persist: false },
     adapters: { timeoutMs: 800, readRetries: 1, retryBaseDelayMs: 10, maxRetryAfterMs: 500, ...options.adapters },
     freshness: options.freshness,
-    workers: { pollMs: 100, retry: { baseMs: 50, capMs: 1000 } },
+    workers: { pollMs: 100, retry: { baseMs: 50, capMs: 1000 }, ...options.workerOptions },
   });
   const stop = tandem.stop;
   return {
