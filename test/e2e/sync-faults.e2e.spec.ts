@@ -67,6 +67,8 @@ describe.each(KINDS)('sync faults through the gateway ($name)', (kind) => {
       workers: true,
       webhooks: true,
       store: store.config,
+      // the mutations' fresh CRM reads get more than the default 800 ms on a loaded machine
+      adapters: { timeoutMs: 2000 },
       workerOptions: { perSystemLimit: { ERP: ERP_LIMIT }, breaker: { threshold: BREAKER_THRESHOLD, halfOpenAfterMs: HALF_OPEN_MS } },
     });
     t.systems.erp!.setFaults({ concurrency: ERP_LIMIT });
