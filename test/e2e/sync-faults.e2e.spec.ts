@@ -128,15 +128,19 @@ describe.each(KINDS)('sync faults through the gateway ($name)', (kind) => {
       const txs = await transactions(t, ids);
       return txs.every((x) => x.steps[1].status === 'FAILED') ? txs : undefined;
     });
-    for (const tx of waiting) {
-      expect(['PENDING', 'RUNNING', 'FAILED']).toContain(tx.status);
-      expect(tx.error).toBeNull();
-      expect(tx.steps[0]).toMatchObject({ name: 'load-opportunity', status: 'SUCCEEDED' });
-      expect(tx.steps[1]).toMatchObject({ name: 'upsert-erp-customer', system: 'ERP', status: 'FAILED' });
-      expect(tx.steps[1].lastError).toMatch(/ERP/);
-      expect(tx.steps[1].lastError).toMatch(/unavailable/i);
-      for (const s of tx.steps.slice(2)) expect(s.status).toBe('PENDING');
-    }
+    // asserted as "no transaction breaks the rule", so a failure shows the transaction
+    const isWaitingAtErp = (tx: (typeof waiting)[number]) =>
+      ['PENDING', 'RUNNING', 'FAILED'].includes(tx.status) &&
+      tx.error === null &&
+      tx.steps[0].name === 'load-opportunity' &&
+      tx.steps[0].status === 'SUCCEEDED' &&
+      tx.steps[1].name === 'upsert-erp-customer' &&
+      tx.steps[1].system === 'ERP' &&
+      tx.steps[1].status === 'FAILED' &&
+      /ERP/.test(tx.steps[1].lastError ?? '') &&
+      /unavailable/i.test(tx.steps[1].lastError ?? '') &&
+      tx.steps.slice(2).every((s) => s.status === 'PENDING');
+    expect(waiting.filter((tx) => !isWaitingAtErp(tx))).toEqual([]);
     // stay down a while longer: nothing finishes, the breaker lets only probes through
     await sleep(Math.max(0, downAt + 3 * HALF_OPEN_MS - Date.now()));
     const stillWaiting = await transactions(t, ids);

@@ -4,6 +4,7 @@
  * store's id map), conversions submitted by mutation, transactions read back
  * through the gateway. No jest globals here.
  */
+import { randomUUID } from 'node:crypto';
 import { canonicalId } from '../../canonical-schema';
 import type { CrmData } from '../../systems';
 import { gql, type TestStack } from './stack';
@@ -23,16 +24,36 @@ export interface GatewayTransaction {
 
 const TX_FIELDS = 'id status idempotencyKey steps { name system status attempts lastError } error { code message remediation }';
 
+/**
+ * One write to the CRM simulator. Under load a kept-alive connection can be
+ * reset (ECONNRESET) or the simulator's concurrency limit hit (429, the workers
+ * share it): the write is sent again with the same Idempotency-Key, so it is
+ * made once.
+ */
 async function crmWrite(t: TestStack, method: 'POST' | 'PATCH', path: string, body: unknown): Promise<any> {
   const crm = t.systems.crm!;
-  const res = await fetch(`${crm.url}/services/data/v60.0${path}`, {
-    method,
-    headers: { authorization: `Bearer ${crm.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`CRM ${method} ${path} failed: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${crm.url}/services/data/v60.0${path}`, {
+        method,
+        headers: { authorization: `Bearer ${crm.token}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await sleep(100 * attempt);
+      continue;
+    }
+    const text = await res.text();
+    if (res.status === 429 && attempt < 5) {
+      await sleep(250 * attempt);
+      continue;
+    }
+    if (!res.ok) throw new Error(`CRM ${method} ${path} failed: ${res.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
+  }
 }
 
 /**
