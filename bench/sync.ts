@@ -13,12 +13,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createAdapters } from '../adapters';
 import { canonicalId } from '../canonical-schema';
 import { startAll, type RunningTandem } from '../runtime';
 import { dropSchema, postgresReachable, urlWithSchema } from '../store/test-support';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
 
 const N = Number(process.env.BENCH_SYNC_N ?? 1000);
+/** which runs: `A`, `B` or `AB` (quick looks at one of them) */
+const RUNS = process.env.BENCH_SYNC_RUNS ?? 'AB';
 const LATENCY_MS = 20;
 const ERP_CONCURRENCY = 10;
 const CLIENT_CONCURRENCY = 16;
@@ -94,6 +97,9 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
         DATABASE_URL: mode.databaseUrl,
         TANDEM_ERP_MAX_IN_FLIGHT: String(ERP_CONCURRENCY / mode.workerProcesses),
         TANDEM_SYNC_CONCURRENCY: String(WORKER_CONCURRENCY / mode.workerProcesses),
+        // one port per host: the bench needs no webhook receiver nor reconciliation in the workers
+        TANDEM_WEBHOOKS: 'false',
+        TANDEM_RECONCILE_INTERVAL_SECONDS: '0',
       };
       for (let i = 0; i < mode.workerProcesses; i++) workerProcs.push(await startWorkerProcess(env));
     }
@@ -114,7 +120,12 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
       if (!res.ok || !body.every((r) => r.success)) throw new Error(`creating opportunities failed: ${res.status}`);
       crmIds.push(...body.map((r) => r.id));
     }
-    await tandem.store.linkExternalIds('opportunity', crmIds.map((id) => ({ canonicalId: canonicalId('opportunity', id), system: 'CRM' as const, externalId: id })));
+    // indexed into the canonical store as tandem's index sweep would have done: the
+    // mutation checks the cached stage (the workflow re-checks it against the CRM)
+    const crm = createAdapters().CRM;
+    for (let start = 0; start < crmIds.length; start += 500) {
+      await tandem.store.putMany('opportunity', await crm.fetchMany('opportunity', crmIds.slice(start, start + 500)), 'CRM');
+    }
     await sys.ask('reset');
 
     // submit through the gateway, CLIENT_CONCURRENCY at a time
@@ -122,6 +133,7 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
     const submitMs: number[] = [];
     const query = `mutation($o: ID!, $k: String!) { convertOpportunity(opportunityId: $o, idempotencyKey: $k) { id status } }`;
     const started = Date.now();
+    const cpuBefore = process.cpuUsage();
     let next = 0;
     let doneCount = 0;
     const progress = setInterval(() => {
@@ -158,6 +170,7 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
       await new Promise((r) => setTimeout(r, 200));
     }
     clearInterval(progress);
+    const cpu = process.cpuUsage(cpuBefore);
     process.stdout.write(`  [${label}] all ${N} ended after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
     const rows = await tandem.store.prisma.syncTransaction.findMany({ where: { id: { in: ids } }, select: { status: true, createdAt: true, finishedAt: true } });
@@ -191,12 +204,14 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
       physicalLimit: { erpCallsPerSecond: PHYSICAL_ERP_CALLS_PER_S, workflowsPerSecond: +limitWorkflowsPerS.toFixed(1) },
       ratioToPhysicalLimit: +(workflowsPerS / limitWorkflowsPerS).toFixed(3),
       erpUtilisation: +(erpCallsPerS / PHYSICAL_ERP_CALLS_PER_S).toFixed(3),
+      // CPU of the bench process (gateway, subgraphs, store, and in run A the workers) per workflow
+      benchProcessCpuMsPerWorkflow: +((cpu.user + cpu.system) / 1000 / N).toFixed(1),
       records,
     };
     process.stdout.write(
       `  [${label}] ${result.workflowsPerSecond} workflows/s (limit ${result.physicalLimit.workflowsPerSecond}: ratio ${result.ratioToPhysicalLimit}), ` +
         `p50 ${result.mutationToSucceededMs.p50} ms, p99 ${result.mutationToSucceededMs.p99} ms, ${result.erpCallsPerWorkflow} ERP calls/workflow, ` +
-        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}\n`,
+        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}, ${result.benchProcessCpuMsPerWorkflow} ms CPU/workflow (bench process)\n`,
     );
     return result;
   } finally {
@@ -213,9 +228,10 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
 async function main() {
   const runs: unknown[] = [];
   process.stdout.write(`bench:sync — ${N} conversions, ${LATENCY_MS} ms per call, ERP concurrency ${ERP_CONCURRENCY}\n`);
-  runs.push(await runOnce('A: PGlite, in-process workers', { kind: 'pglite' }));
+  if (RUNS.includes('A')) runs.push(await runOnce('A: PGlite, in-process workers', { kind: 'pglite' }));
   let skipped: string | undefined;
-  if (postgresReachable()) {
+  if (!RUNS.includes('B')) skipped = 'run B not asked for (BENCH_SYNC_RUNS)';
+  else if (postgresReachable()) {
     const schema = `tandem_bench_${randomBytes(4).toString('hex')}`;
     try {
       runs.push(await runOnce('B: PostgreSQL, 2 worker processes', { kind: 'postgres', databaseUrl: urlWithSchema(schema), workerProcesses: 2 }));

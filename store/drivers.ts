@@ -21,6 +21,8 @@ export interface Driver {
   migration: MigrationResult;
   /** the writes to this database seen in this process, for the row caches of every store on it */
   writes: WriteTracker;
+  /** one statement straight on the driver (PGlite query / pg pool), without Prisma */
+  query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ async function openPostgres(url: string, log: Logger): Promise<Driver> {
     location,
     migration,
     writes: new WriteTracker(),
+    query: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[],
     close: () => pool.end(),
   };
 }
@@ -110,7 +113,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     const db = await createPGlite(undefined, log);
     try {
       const migration = await migrate(pgliteSession(db), { logger: log });
-      return { kind: 'pglite', adapter: new PrismaPGlite(db), location: 'memory', migration, writes: new WriteTracker(), close: () => db.close() };
+      return { kind: 'pglite', adapter: new PrismaPGlite(db), location: 'memory', migration, writes: new WriteTracker(), query: pgliteQuery(db), close: () => db.close() };
     } catch (e) {
       await db.close().catch(() => undefined);
       throw e;
@@ -167,12 +170,17 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     location: dir,
     migration: opened.migration,
     writes: entry.writes,
+    query: pgliteQuery(opened.db),
     close: async () => {
       if (closed) return;
       closed = true;
       await release();
     },
   };
+}
+
+function pgliteQuery(db: PGlite): Driver['query'] {
+  return async <T>(sql: string, params: readonly unknown[]) => (await db.query<T>(sql, params as unknown[])).rows;
 }
 
 /**

@@ -50,7 +50,7 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
   const { store } = options;
   const log = options.logger ?? createLogger('sync-engine');
   const bus = syncBus(store);
-  const q = <T>(sql: string, ...params: unknown[]) => store.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+  const q = <T>(sql: string, ...params: unknown[]) => store.raw<T>(sql, ...params);
 
   async function load(id: string): Promise<TransactionRow | null> {
     const [r] = await q<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, id);
@@ -80,17 +80,25 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
       const hash = inputHash(def.name, input);
       const id = randomUUID();
       const steps = def.steps.map((s, position) => ({ position, name: s.name, system: s.system }));
-      const inserted = await q<{ id: string }>(
+      // the transaction row as the statement wrote it: its steps are all PENDING, so
+      // the record is built here rather than read back (one round trip per submit)
+      const inserted = await q<{ r: string }>(
         `WITH tx AS (
            INSERT INTO sync_transaction (id, workflow, status, idempotency_key, input_hash, input, subject, trace_id, requested_by, origin)
            VALUES ($1, $2, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)
-           ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),
+           ON CONFLICT (idempotency_key) DO NOTHING RETURNING *),
          st AS (
            INSERT INTO sync_step (transaction_id, position, name, system, status)
            SELECT tx.id, s.position, s.name, s.system::source_system, 'PENDING'
            FROM tx, jsonb_to_recordset($10::jsonb) AS s(position int, name text, system text)),
          ob AS (INSERT INTO sync_outbox (transaction_id, available_at) SELECT tx.id, now() FROM tx)
-         SELECT id FROM tx`,
+         SELECT json_build_object(
+           'id', t.id, 'workflow', t.workflow, 'status', t.status, 'idempotencyKey', t.idempotency_key,
+           'inputHash', t.input_hash, 'input', t.input, 'context', t.context, 'result', t.result, 'subject', t.subject,
+           'errorCode', t.error_code, 'errorMessage', t.error_message, 'remediation', t.remediation,
+           'traceId', t.trace_id, 'requestedBy', t.requested_by, 'origin', t.origin, 'generation', t.generation,
+           'createdAt', t.created_at, 'updatedAt', t.updated_at, 'finishedAt', t.finished_at, 'steps', '[]'::json)::text AS r
+         FROM tx t`,
         id,
         def.name,
         key,
@@ -108,8 +116,8 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
         if (existing.workflow !== def.name || existing.inputHash !== hash) throw new IdempotencyConflictError(key, existing.id);
         return { transaction: publicRecord(existing), created: false };
       }
-      const tx = await load(id);
-      if (!tx) throw new Error(`transaction ${id} vanished right after it was recorded`);
+      const tx = parseTransaction(inserted[0].r);
+      tx.steps = steps.map((s) => ({ name: s.name, system: s.system, status: 'PENDING', attempts: 0, lastError: null, startedAt: null, finishedAt: null }));
       const record = publicRecord(tx);
       log.info({ transactionId: id, workflow: def.name, idempotencyKey: key, traceId, origin }, 'sync transaction submitted');
       bus.emitSubmitted();

@@ -142,7 +142,8 @@ WHERE o.id IN (
   SELECT id FROM sync_outbox
   WHERE available_at <= now() AND (lease_until IS NULL OR lease_until < now())
   ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-RETURNING o.transaction_id, o.attempts`;
+RETURNING o.transaction_id, o.attempts,
+  (SELECT ${TRANSACTION_JSON_SQL.replace(/ AS r$/, '')} FROM sync_transaction t WHERE t.id = o.transaction_id) AS r`;
 
 /** Lease lost to another worker: stop working on the transaction. */
 class LeaseLost extends Error {
@@ -201,7 +202,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
   const breaker: BreakerConfig = { ...DEFAULT_BREAKER, ...options.breaker };
   const limits = { ...maxInFlightFromEnv(), ...options.perSystemLimit };
   const bus = syncBus(store);
-  const q = <T>(sql: string, ...params: unknown[]) => store.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+  const q = <T>(sql: string, ...params: unknown[]) => store.raw<T>(sql, ...params);
 
   const gates = createSystemGates({
     limits,
@@ -338,7 +339,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
   }
 
   /** Runs one claimed transaction as far as it goes now. */
-  async function runTransaction(txId: string, claims: number): Promise<void> {
+  async function runTransaction(txId: string, claims: number, claimed: TransactionRow | null): Promise<void> {
     const heartbeat = setInterval(() => {
       if (killed) return;
       q(`UPDATE sync_outbox SET lease_until = now() + ($3::float8 * interval '1 second') WHERE transaction_id = $1 AND lease_owner = $2`, txId, id, leaseSeconds).catch(
@@ -347,7 +348,8 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     }, Math.max(200, (leaseSeconds * 1000) / 3));
     heartbeat.unref();
     try {
-      const row = await load(txId);
+      // the claim read the row (one statement for both)
+      const row = claimed;
       if (!row || TERMINAL.has(row.status)) {
         // finished elsewhere (or vanished): the outbox row is left over
         await q(`DELETE FROM sync_outbox WHERE transaction_id = $1 AND lease_owner = $2`, txId, id);
@@ -552,7 +554,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     void announce(row.id);
   }
 
-  async function claim(n: number): Promise<{ transaction_id: string; attempts: number }[]> {
+  async function claim(n: number): Promise<{ transaction_id: string; attempts: number; r: string | null }[]> {
     return q(CLAIM_SQL, id, leaseSeconds, n);
   }
 
@@ -565,7 +567,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
           const rows = await claim(free);
           claimed = rows.length;
           for (const r of rows) {
-            const p = runTransaction(r.transaction_id, Number(r.attempts)).finally(() => {
+            const p = runTransaction(r.transaction_id, Number(r.attempts), r.r === null ? null : parseTransaction(r.r)).finally(() => {
               inFlight.delete(p);
               kick();
             });

@@ -38,8 +38,13 @@ export class CustomerMutations {
     @Ctx() ctx: SubgraphContext,
   ): Promise<SyncTransactionRef> {
     const key = validate(idempotencyKeySchema, idempotencyKey, 'idempotencyKey');
-    // the stage decides: ask the CRM (the cached row stands in if it cannot answer)
-    const opportunity = await requireEntity(ctx, 'opportunity', opportunityId, 'opportunityId', { fresh: true });
+    // The stage decides. A cached CLOSED_WON row is enough to accept: the workflow's
+    // first step (load-opportunity) checks the stage and the master data against the
+    // CRM anyway, and dead-letters with a remediation if the deal was reopened. A
+    // refusal is only given on the CRM's word (a cached row at another stage is read
+    // again: the deal may have been won since); a cache miss reads the CRM.
+    let opportunity = await requireEntity(ctx, 'opportunity', opportunityId, 'opportunityId');
+    if (opportunity.stage !== 'CLOSED_WON') opportunity = await requireEntity(ctx, 'opportunity', opportunityId, 'opportunityId', { fresh: true });
     if (opportunity.stage !== 'CLOSED_WON') {
       throw new RuleViolationError(
         'OPPORTUNITY_NOT_CLOSED_WON',
