@@ -83,22 +83,8 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
       // the transaction row as the statement wrote it: its steps are all PENDING, so
       // the record is built here rather than read back (one round trip per submit)
       const inserted = await q<{ r: string }>(
-        `WITH tx AS (
-           INSERT INTO sync_transaction (id, workflow, status, idempotency_key, input_hash, input, subject, trace_id, requested_by, origin)
-           VALUES ($1, $2, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)
-           ON CONFLICT (idempotency_key) DO NOTHING RETURNING *),
-         st AS (
-           INSERT INTO sync_step (transaction_id, position, name, system, status)
-           SELECT tx.id, s.position, s.name, s.system::source_system, 'PENDING'
-           FROM tx, jsonb_to_recordset($10::jsonb) AS s(position int, name text, system text)),
-         ob AS (INSERT INTO sync_outbox (transaction_id, available_at) SELECT tx.id, now() FROM tx)
-         SELECT json_build_object(
-           'id', t.id, 'workflow', t.workflow, 'status', t.status, 'idempotencyKey', t.idempotency_key,
-           'inputHash', t.input_hash, 'input', t.input, 'context', t.context, 'result', t.result, 'subject', t.subject,
-           'errorCode', t.error_code, 'errorMessage', t.error_message, 'remediation', t.remediation,
-           'traceId', t.trace_id, 'requestedBy', t.requested_by, 'origin', t.origin, 'generation', t.generation,
-           'createdAt', t.created_at, 'updatedAt', t.updated_at, 'finishedAt', t.finished_at, 'steps', '[]'::json)::text AS r
-         FROM tx t`,
+        // transaction, steps and outbox row in one statement (migration *_sync_functions)
+        `SELECT s AS r FROM sync_submit($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10::jsonb) s`,
         id,
         def.name,
         key,

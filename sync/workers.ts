@@ -90,60 +90,18 @@ interface Persist {
 /**
  * Every state change of a claimed transaction is this ONE statement, fenced by the
  * lease: when another worker took the outbox row over (lease expired), nothing but
- * the audit rows is written and `owned` is 0.
+ * the audit rows is written and `owned` is 0. The statement is the PL/pgSQL
+ * function sync_persist (migration *_sync_functions): its plan is kept for the
+ * session, which saves most of the statement's cost.
  */
-const PERSIST_SQL = `
-WITH p AS (SELECT $3::jsonb AS j),
-own AS (SELECT o.transaction_id FROM sync_outbox o WHERE o.transaction_id = $1 AND o.lease_owner = $2 FOR UPDATE),
-st AS (
-  UPDATE sync_step s SET
-    status = x.status,
-    last_error = CASE WHEN coalesce(x.keep_error, false) THEN s.last_error ELSE x.last_error END,
-    attempts = s.attempts + CASE WHEN coalesce(x.attempt, false) THEN 1 ELSE 0 END,
-    started_at = CASE WHEN coalesce(x.attempt, false) THEN now() ELSE s.started_at END,
-    finished_at = CASE WHEN coalesce(x.finished, false) THEN now() WHEN coalesce(x.attempt, false) THEN NULL ELSE s.finished_at END
-  FROM own, jsonb_to_recordset(coalesce((SELECT j->'steps' FROM p), '[]'::jsonb))
-    AS x(position int, status text, last_error text, keep_error boolean, attempt boolean, finished boolean)
-  WHERE s.transaction_id = own.transaction_id AND s.position = x.position RETURNING 1),
-tx AS (
-  UPDATE sync_transaction t SET
-    status = coalesce(p.j->'tx'->>'status', t.status),
-    context = t.context || coalesce(p.j->'tx'->'context', '{}'::jsonb),
-    result = CASE WHEN p.j->'tx'->'result' IS NULL THEN t.result WHEN p.j->'tx'->'result' = 'null'::jsonb THEN NULL ELSE p.j->'tx'->'result' END,
-    error_code = CASE WHEN p.j->'tx'->'error' IS NULL THEN t.error_code ELSE p.j->'tx'->'error'->>'code' END,
-    error_message = CASE WHEN p.j->'tx'->'error' IS NULL THEN t.error_message ELSE p.j->'tx'->'error'->>'message' END,
-    remediation = CASE WHEN p.j->'tx'->'error' IS NULL THEN t.remediation ELSE p.j->'tx'->'error'->>'remediation' END,
-    finished_at = CASE WHEN coalesce((p.j->'tx'->>'finished')::boolean, false) THEN now() ELSE t.finished_at END,
-    updated_at = now()
-  FROM own, p WHERE t.id = own.transaction_id RETURNING 1),
-ob_del AS (
-  DELETE FROM sync_outbox o USING own, p
-  WHERE o.transaction_id = own.transaction_id AND p.j->'outbox'->>'kind' = 'delete' RETURNING 1),
-ob_rel AS (
-  UPDATE sync_outbox o SET lease_owner = NULL, lease_until = NULL,
-    available_at = now() + ((p.j->'outbox'->>'delayMs')::float8 * interval '1 millisecond')
-  FROM own, p WHERE o.transaction_id = own.transaction_id AND p.j->'outbox'->>'kind' = 'release' RETURNING 1),
-ev AS (
-  INSERT INTO domain_event (type, key, payload, trace_id)
-  SELECT e.type, e.key, e.payload, e.trace_id FROM own,
-    jsonb_to_recordset(coalesce((SELECT j->'events' FROM p), '[]'::jsonb)) AS e(type text, key text, payload jsonb, trace_id text)
-  RETURNING 1),
-calls AS (
-  INSERT INTO sync_call (transaction_id, step, system, operation, request, response, outcome, duration_ms, at)
-  SELECT $1, c.step, c.system::source_system, c.operation, c.request, c.response, c.outcome, c.duration_ms, c.at
-  FROM jsonb_to_recordset(coalesce((SELECT j->'calls' FROM p), '[]'::jsonb))
-    AS c(step text, system text, operation text, request jsonb, response jsonb, outcome text, duration_ms int, at timestamptz)
-  RETURNING 1)
-SELECT (SELECT count(*) FROM own)::int AS owned`;
+const PERSIST_SQL = `SELECT sync_persist($1, $2, $3::jsonb) AS owned`;
 
-const CLAIM_SQL = `
-UPDATE sync_outbox o SET lease_owner = $1, lease_until = now() + ($2::float8 * interval '1 second'), attempts = o.attempts + 1
-WHERE o.id IN (
-  SELECT id FROM sync_outbox
-  WHERE available_at <= now() AND (lease_until IS NULL OR lease_until < now())
-  ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-RETURNING o.transaction_id, o.attempts,
-  (SELECT ${TRANSACTION_JSON_SQL.replace(/ AS r$/, '')} FROM sync_transaction t WHERE t.id = o.transaction_id) AS r`;
+/**
+ * Claims up to $3 due outbox rows (FOR UPDATE SKIP LOCKED) with a lease of $2
+ * seconds; each comes with the transaction's row (TRANSACTION_JSON_SQL's shape).
+ * The PL/pgSQL function sync_claim (migration *_sync_functions).
+ */
+const CLAIM_SQL = `SELECT transaction_id, attempts, r FROM sync_claim($1, $2::float8, $3::int)`;
 
 /** Lease lost to another worker: stop working on the transaction. */
 class LeaseLost extends Error {

@@ -1,0 +1,78 @@
+/**
+ * The sync engine's PL/pgSQL functions (migration *_sync_functions) on a real
+ * store (PGlite, and PostgreSQL when reachable): sync_claim returns the row in
+ * TRANSACTION_JSON_SQL's shape, claims a row once, and sync_persist is fenced by
+ * the lease.
+ */
+import pino from 'pino';
+import { openStore, type Store } from '../store';
+import { dropSchema, postgresReachable, skipNotice, testSchemaName, urlWithSchema } from '../store/test-support';
+import { createSyncEngine } from './index';
+import { parseTransaction, TRANSACTION_JSON_SQL } from './records';
+
+const silent = pino({ level: 'silent' });
+const pg = postgresReachable();
+if (!pg) console.warn(skipNotice('sync functions'));
+
+const variants = [
+  { name: 'PGlite', skip: false, open: async () => ({ store: await openStore({ memory: true, logger: silent }), cleanup: async () => undefined }) },
+  {
+    name: 'PostgreSQL',
+    skip: !pg,
+    open: async () => {
+      const s = testSchemaName();
+      return { store: await openStore({ databaseUrl: urlWithSchema(s), logger: silent }), cleanup: () => dropSchema(s) };
+    },
+  },
+];
+
+for (const v of variants) {
+  (v.skip ? describe.skip : describe)(`sync functions on ${v.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await v.open());
+    });
+    afterAll(async () => {
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it('sync_claim leases a due row once and returns the transaction as TRANSACTION_JSON_SQL reads it', async () => {
+      const engine = createSyncEngine({ store, logger: silent });
+      const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-claim' }, idempotencyKey: 'functions-claim' });
+      const claimed = await store.raw<{ transaction_id: string; attempts: number; r: string }>(`SELECT transaction_id, attempts, r FROM sync_claim('w1', 30, 10)`);
+      const mine = claimed.filter((c) => c.transaction_id === transaction.id);
+      expect(mine).toHaveLength(1);
+      expect(Number(mine[0].attempts)).toBe(1);
+      const [direct] = await store.raw<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, transaction.id);
+      expect(parseTransaction(mine[0].r)).toEqual(parseTransaction(direct.r));
+      expect(parseTransaction(mine[0].r).steps.map((s) => s.status)).toEqual(transaction.steps.map(() => 'PENDING'));
+      // leased: another worker gets nothing
+      const again = await store.raw<{ transaction_id: string }>(`SELECT transaction_id FROM sync_claim('w2', 30, 10)`);
+      expect(again.map((c) => c.transaction_id)).not.toContain(transaction.id);
+    });
+
+    it('sync_persist writes only for the lease owner (audit rows either way)', async () => {
+      const engine = createSyncEngine({ store, logger: silent });
+      const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-persist' }, idempotencyKey: 'functions-persist' });
+      await store.raw(`SELECT transaction_id FROM sync_claim('owner', 30, 100)`);
+      const call = { step: 'load-opportunity', system: 'CRM', operation: 'CRM.x', request: [], response: { ok: true }, outcome: 'ok', duration_ms: 3, at: new Date().toISOString() };
+      const stranger = await store.raw<{ owned: number }>(`SELECT sync_persist($1, $2, $3::jsonb) AS owned`, transaction.id, 'stranger', JSON.stringify({ tx: { status: 'RUNNING' }, calls: [call] }));
+      expect(Number(stranger[0].owned)).toBe(0);
+      expect((await engine.get(transaction.id))!.status).toBe('PENDING');
+      const owner = await store.raw<{ owned: number }>(
+        `SELECT sync_persist($1, $2, $3::jsonb) AS owned`,
+        transaction.id,
+        'owner',
+        JSON.stringify({ tx: { status: 'RUNNING', context: { a: 1 } }, steps: [{ position: 0, status: 'RUNNING', attempt: true }], calls: [call] }),
+      );
+      expect(Number(owner[0].owned)).toBe(1);
+      const after = await engine.get(transaction.id);
+      expect(after!.status).toBe('RUNNING');
+      expect(after!.steps[0]).toMatchObject({ status: 'RUNNING', attempts: 1 });
+      const [{ n }] = await store.raw<{ n: number }>(`SELECT count(*)::int AS n FROM sync_call WHERE transaction_id = $1`, transaction.id);
+      expect(Number(n)).toBe(2);
+    });
+  });
+}
