@@ -11,7 +11,7 @@
  * itself fails or the subgraph answers a non-2xx status; that is done here.
  */
 import type { IncomingMessage } from 'node:http';
-import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../lib/logger';
 import { requireApolloGateway } from './apollo-gateway';
@@ -139,4 +139,55 @@ function graphQLBodyOf(err: unknown): { data?: Record<string, unknown> | null; e
   const errors = (body as { errors?: unknown }).errors;
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
   return body as { data?: Record<string, unknown> | null; errors: GatewayGraphQLResponse['errors'] };
+}
+
+/**
+ * A subgraph that runs in the gateway's own process: answers a request as its
+ * HTTP endpoint would (same server pipeline, a fresh request context), without
+ * the HTTP hop and the JSON on both sides. `headers` are what the HTTP path
+ * would have sent, by lower-case name (the forwarded ones).
+ */
+export interface LocalSubgraphExecutor {
+  execute(
+    request: { query: string; variables?: Record<string, unknown>; operationName?: string },
+    headers: Readonly<Record<string, string>>,
+  ): Promise<{ data?: Record<string, unknown> | null; errors?: GatewayGraphQLResponse['errors']; extensions?: Record<string, unknown> }>;
+}
+
+export interface LocalSubgraphDataSourceOptions {
+  name: string;
+  executor: LocalSubgraphExecutor;
+  logger: Logger;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * A GraphQLDataSource that calls a subgraph in-process (cf. @apollo/gateway's
+ * LocalGraphQLDataSource, which runs bare `graphql()` and so would skip the
+ * subgraph server's plugins, formatError and per-request context). Variables
+ * (the entity representations) are passed as they are, not copied: the
+ * subgraph only reads them. The answer is handed to the gateway as it is:
+ * graphql-js builds new objects for every request, so the gateway's merging
+ * into them touches nothing shared (the row cache's frozen rows never reach
+ * the answer; every scalar serialises to a string).
+ */
+export function createLocalSubgraphDataSource({ name, executor, logger }: LocalSubgraphDataSourceOptions): GraphQLDataSource<GatewayContext> {
+  const log = logger.child({ subgraph: name, inProcess: true });
+  return {
+    async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+      const context = options.context as Partial<GatewayContext> | undefined;
+      const { query, variables, operationName } = options.request;
+      if (!query) throw new GraphQLError(`Subgraph "${name}" was sent a request without a query`, { extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: name } });
+      try {
+        return await executor.execute({ query, variables, operationName }, context?.forwardHeaders ?? NO_HEADERS);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn({ err: message, requestId: context?.requestId }, 'in-process subgraph call failed');
+        throw new GraphQLError(`Error while fetching subquery from service "${name}": ${message}`, {
+          extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: name },
+        });
+      }
+    },
+  };
 }

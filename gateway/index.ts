@@ -18,5 +18,5 @@ export type { GatewayCommandOptions } from './command';
 export { landingPage } from './landing-page';
 export type { LandingPageOptions, LandingPageExample } from './landing-page';
 export { gatewayContextFromRequest, DEFAULT_FORWARD_HEADERS, DOWNSTREAM_SERVICE_ERROR } from './data-source';
-export type { GatewayContext } from './data-source';
+export type { GatewayContext, LocalSubgraphExecutor } from './data-source';
 export { requireApolloGateway } from './apollo-gateway';

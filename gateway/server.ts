@@ -12,7 +12,14 @@ import { createGraphQLHttpServer, GraphQLHttpServer, localOnlyApolloPlugins } fr
 import type { Logger } from '../lib/logger';
 import { requireApolloGateway } from './apollo-gateway';
 import { composeFromSubgraphs } from './compose';
-import { createSubgraphDataSource, DEFAULT_FORWARD_HEADERS, GatewayContext, gatewayContextFromRequest } from './data-source';
+import {
+  createLocalSubgraphDataSource,
+  createSubgraphDataSource,
+  DEFAULT_FORWARD_HEADERS,
+  GatewayContext,
+  gatewayContextFromRequest,
+  type LocalSubgraphExecutor,
+} from './data-source';
 import { createHttpFetcher } from './http-fetcher';
 import { landingPage, LandingPageOptions } from './landing-page';
 import { subgraphErrorsPlugin } from './subgraph-errors.plugin';
@@ -41,6 +48,12 @@ export interface StartGatewayOptions {
   maxBodyBytes?: number;
   /** More Apollo Server plugins. */
   plugins?: ApolloServerPlugin<GatewayContext>[];
+  /**
+   * Subgraphs running in this process, by name: the gateway calls them
+   * in-process instead of over HTTP (see docs/decisions/0006). Others, and any
+   * name the supergraph does not have, are ignored; the rest stay remote.
+   */
+  localSubgraphs?: Record<string, LocalSubgraphExecutor>;
 }
 
 export interface RunningGateway {
@@ -86,6 +99,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       supergraphSdl,
       logger: apolloLogger,
       buildService: ({ name, url }) => {
+        const local = options.localSubgraphs?.[name];
+        if (local) return createLocalSubgraphDataSource({ name, executor: local, logger });
         const target = overrides.get(name) ?? url;
         if (!target) throw new Error(`Subgraph "${name}" has no routing URL in the supergraph; list it with a URL`);
         return createSubgraphDataSource({ name, url: target, fetcher, logger });
@@ -123,7 +138,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     for (const name of overrides.keys()) {
       if (!subgraphNames.includes(name)) logger.warn({ subgraph: name }, 'routing override names a subgraph the supergraph does not have');
     }
-    logger.info({ url, subgraphs: subgraphNames }, 'gateway ready');
+    const inProcess = subgraphNames.filter((n) => options.localSubgraphs?.[n]);
+    logger.info({ url, subgraphs: subgraphNames, inProcess }, 'gateway ready');
 
     let stopped: Promise<void> | undefined;
     return {

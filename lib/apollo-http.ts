@@ -234,10 +234,14 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
 
 function normaliseRequestId(req: IncomingMessage): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
-  const first = Array.isArray(incoming) ? incoming[0] : incoming;
-  const id = first && /^[\w.:\-]{1,128}$/.test(first) ? first : randomUUID();
+  const id = requestIdFrom(Array.isArray(incoming) ? incoming[0] : incoming);
   req.headers[REQUEST_ID_HEADER] = id;
   return id;
+}
+
+/** The request id an `x-request-id` value names when it is acceptable (word characters and `.:-`, up to 128), else a new UUID. */
+export function requestIdFrom(value: string | undefined): string {
+  return value && /^[\w.:\-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
 function setCors(req: IncomingMessage, res: ServerResponse): void {

@@ -29,6 +29,12 @@ export interface TandemConfig {
   webhooks: boolean;
   /** Port of the webhook receiver (`POST /webhooks/crm|erp|psa`). @default 4010 (`TANDEM_WEBHOOK_PORT`) */
   webhookPort: number;
+  /**
+   * The embedded gateway calls the subgraphs of this process in-process (no HTTP
+   * hop, no JSON between them); their HTTP endpoints still serve everyone else.
+   * @default true (`TANDEM_INPROCESS_SUBGRAPHS`)
+   */
+  inProcessSubgraphs: boolean;
   /** Seconds between reconciliation runs. @default 300 (`TANDEM_RECONCILE_INTERVAL_SECONDS`; 0 turns it off) */
   reconcileIntervalSeconds: number;
 }
@@ -46,6 +52,7 @@ export function tandemConfigFromEnv(): TandemConfig {
     workers: envBool('TANDEM_WORKERS', true),
     webhooks: envBool('TANDEM_WEBHOOKS', true),
     webhookPort: envInt('TANDEM_WEBHOOK_PORT', 4010, 0, 65535),
+    inProcessSubgraphs: envBool('TANDEM_INPROCESS_SUBGRAPHS', true),
     reconcileIntervalSeconds: envInt('TANDEM_RECONCILE_INTERVAL_SECONDS', 300, 0),
   };
 }

@@ -157,6 +157,8 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       host: config.host,
       supergraphSdl,
       logger: createLogger('gateway'),
+      // the subgraphs above keep their HTTP endpoints; only this gateway skips the hop
+      localSubgraphs: config.inProcessSubgraphs ? subgraphs : undefined,
       landingPage: {
         title: 'Tandem',
         description: 'One graph over the CRM, ERP and PSA. Pick an example, press Run (Ctrl+Enter).',

@@ -14,12 +14,22 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /** The caller named by `x-tandem-caller` (letters, digits and `_.@:/+-`, up to 200), else `anonymous`. */
 export function callerOf(req: IncomingMessage): string {
-  const c = header(req, CALLER_HEADER);
-  return c && CALLER_RE.test(c) ? c : ANONYMOUS_CALLER;
+  return callerFromHeader(header(req, CALLER_HEADER));
 }
 
 /** The trace id of a W3C `traceparent` header, or undefined when absent or malformed (all-zero ids are invalid). */
 export function traceIdOf(req: IncomingMessage): string | undefined {
-  const m = TRACEPARENT_RE.exec(header(req, 'traceparent')?.toLowerCase() ?? '');
+  return traceIdFromHeader(header(req, 'traceparent'));
+}
+
+/** {@link callerOf} for a header value already read (the in-process path has headers, not a request). */
+export function callerFromHeader(value: string | undefined): string {
+  const c = value?.trim();
+  return c && CALLER_RE.test(c) ? c : ANONYMOUS_CALLER;
+}
+
+/** {@link traceIdOf} for a header value already read. */
+export function traceIdFromHeader(value: string | undefined): string | undefined {
+  const m = TRACEPARENT_RE.exec(value?.trim().toLowerCase() ?? '');
   return m && !/^0+$/.test(m[1]) ? m[1] : undefined;
 }

@@ -1,13 +1,13 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { Reader, type CanonicalCache } from '../../cache';
-import { createGraphQLHttpServer, localOnlyApolloPlugins, REQUEST_ID_HEADER } from '../../lib/apollo-http';
+import { createGraphQLHttpServer, localOnlyApolloPlugins, REQUEST_ID_HEADER, requestIdFrom } from '../../lib/apollo-http';
 import type { Logger } from '../../lib';
 import type { SyncEngine } from '../../sync';
 import type { SubgraphContext } from './context';
-import { callerOf, traceIdOf } from './request-identity';
+import { CALLER_HEADER, callerFromHeader, callerOf, traceIdFromHeader, traceIdOf } from './request-identity';
 import { formatSubgraphError } from './errors';
 
 /**
@@ -40,11 +40,34 @@ const staleServedPlugin: ApolloServerPlugin<SubgraphContext> = {
   },
 };
 
+/** A GraphQL request as the gateway sends it to a subgraph. */
+export interface LocalSubgraphRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** What a subgraph answers: the body its HTTP endpoint would send, before JSON. */
+export interface LocalSubgraphResponse {
+  data?: Record<string, unknown> | null;
+  errors?: readonly GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
+}
+
 export interface RunningSubgraph {
   name: string;
   url: string;
   /** The subgraph's SDL with federation directives, as composition needs it. */
   sdl: string;
+  /**
+   * Runs a request in this process, exactly as a POST to `url` would (same Apollo
+   * Server: plugins, formatError, a fresh context per request) but without HTTP or
+   * JSON. `headers` are the request headers by lower-case name (the gateway's
+   * forwarded ones: `x-request-id`, `x-tandem-caller`, `traceparent`, ...).
+   * `variables` are used as given, not copied; the answer's objects are new per
+   * request (graphql-js builds them), so the caller may merge into them.
+   */
+  execute(request: LocalSubgraphRequest, headers: Readonly<Record<string, string>>): Promise<LocalSubgraphResponse>;
   stop(): Promise<void>;
 }
 
@@ -70,16 +93,45 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
     formatError: formatSubgraphError,
     logger,
   });
+  // one context per request, whichever way it came in
+  const contextFor = (requestId: string, caller: string, traceId: string | undefined): SubgraphContext => ({
+    reader: new Reader(cache),
+    requestId,
+    logger: logger.child({ requestId }),
+    sync,
+    caller,
+    traceId,
+  });
   const server = createGraphQLHttpServer<SubgraphContext>({
     apollo,
     logger,
-    context: (req) => {
-      const requestId = String(req.headers[REQUEST_ID_HEADER]);
-      return { reader: new Reader(cache), requestId, logger: logger.child({ requestId }), sync, caller: callerOf(req), traceId: traceIdOf(req) };
-    },
+    // the HTTP layer has already normalised x-request-id on req.headers
+    context: (req) => contextFor(String(req.headers[REQUEST_ID_HEADER]), callerOf(req), traceIdOf(req)),
     health: () => ({ subgraph: name }),
   });
   const url = await server.listen(options.port, options.host ?? '127.0.0.1');
   logger.info({ subgraph: name, url }, `subgraph ${name} listening at ${url}`);
-  return { name, url, sdl: printSubgraphSchema(schema), stop: () => server.stop() };
+
+  let stopped = false;
+  async function execute(request: LocalSubgraphRequest, headers: Readonly<Record<string, string>>): Promise<LocalSubgraphResponse> {
+    if (stopped) throw new Error(`Subgraph "${name}" is stopped`);
+    const contextValue = contextFor(requestIdFrom(headers[REQUEST_ID_HEADER]), callerFromHeader(headers[CALLER_HEADER]), traceIdFromHeader(headers.traceparent));
+    const response = await apollo.executeOperation<Record<string, unknown>>(
+      { query: request.query, variables: request.variables, operationName: request.operationName },
+      { contextValue },
+    );
+    if (response.body.kind !== 'single') throw new Error(`Subgraph "${name}" answered an incremental response; the gateway expects a single one`);
+    return response.body.singleResult;
+  }
+
+  return {
+    name,
+    url,
+    sdl: printSubgraphSchema(schema),
+    execute,
+    stop: () => {
+      stopped = true;
+      return server.stop();
+    },
+  };
 }
