@@ -8,25 +8,63 @@ export interface ChildStack {
   customerUrl: string;
   pid: number;
   ask<T = Record<string, unknown>>(cmd: string, args?: object): Promise<T>;
-  /** Peak resident set size of the child so far, in MB (Linux VmHWM). */
+  /** Peak resident set size of the Tandem child so far, in MB (Linux VmHWM). */
   peakRssMb(): number;
+  /** Peak RSS of the simulators' child, in MB; undefined when they run inside the Tandem child. */
+  systemsPeakRssMb(): number | undefined;
   /** CPU time (user + system) the child has used so far, in ms (Linux /proc). */
   cpuMs(): number;
   stop(): Promise<void>;
 }
 
+interface SystemsChild {
+  child: ChildProcess;
+  env: Record<string, string>;
+}
+
+/** The simulators in their own process (bench/query-systems-child); env points Tandem's adapters at them. */
+async function startSystemsChild(options: { customers: number; latencyMs: number }): Promise<SystemsChild> {
+  const child = fork(path.join(__dirname, 'query-systems-child.js'), [JSON.stringify(options)], { execArgv: process.execArgv });
+  const ready = await new Promise<{ systems: Record<'CRM' | 'ERP' | 'PSA', { url: string; token: string }> }>((resolve, reject) => {
+    child.once('message', (m: any) => (m.ready ? resolve(m) : reject(new Error('systems child did not start'))));
+    child.once('exit', (code) => reject(new Error(`systems child exited with ${code}`)));
+  });
+  const env: Record<string, string> = {};
+  for (const [s, { url, token }] of Object.entries(ready.systems)) {
+    env[`TANDEM_${s}_URL`] = url;
+    env[`TANDEM_${s}_TOKEN`] = token;
+  }
+  return { child, env };
+}
+
+async function stopSystemsChild(systems: SystemsChild): Promise<void> {
+  const exited = new Promise((r) => systems.child.once('exit', r));
+  systems.child.send({ cmd: 'stop' });
+  await exited;
+}
+
+function peakRssMbOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
 export async function startChildStack(
-  options: { customers: number; latencyMs: number; ttlSeconds?: number },
+  options: { customers: number; latencyMs: number; ttlSeconds?: number; /** simulators in a process of their own @default false */ externalSystems?: boolean },
   /** extra node flags for the child (e.g. `--cpu-prof`) */
   execArgv: string[] = [],
 ): Promise<ChildStack> {
+  const systems = options.externalSystems ? await startSystemsChild(options) : undefined;
   const child: ChildProcess = fork(path.join(__dirname, 'stack-child.js'), [JSON.stringify(options)], {
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, ...systems?.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     execArgv: [...process.execArgv, ...execArgv],
   });
   const ready = await new Promise<{ gatewayUrl: string; customerUrl: string }>((resolve, reject) => {
     child.once('message', (m: any) => (m.ready ? resolve(m) : reject(new Error('child did not start'))));
     child.once('exit', (code) => reject(new Error(`stack child exited with ${code}`)));
+  }).catch(async (err) => {
+    if (systems) await stopSystemsChild(systems);
+    throw err;
   });
   let queue = Promise.resolve<unknown>(undefined);
   const ask = <T>(cmd: string, args: object = {}) => {
@@ -44,19 +82,18 @@ export async function startChildStack(
     ...ready,
     pid: child.pid!,
     ask,
-    peakRssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return Math.round(kb / 1024);
-    },
+    peakRssMb: () => peakRssMbOf(child.pid!),
+    systemsPeakRssMb: () => (systems ? peakRssMbOf(systems.child.pid!) : undefined),
     cpuMs() {
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in clock ticks of 10 ms
     },
     async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
       await ask('stop');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
+      if (systems) await stopSystemsChild(systems);
     },
   };
 }

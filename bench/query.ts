@@ -1,11 +1,14 @@
 // npm run bench:query — the read path's figures (issue 2). Writes bench/results/query.json.
+import http from 'node:http';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { startChildStack, postJson, writeResult, type ChildStack } from './harness';
 import { BI_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const LATENCY_MS = Number(process.env.BENCH_SYSTEM_LATENCY_MS ?? 5);
+const SERIAL_N = Number(process.env.BENCH_SERIAL_REQUESTS ?? 2000);
 
 function say(msg: string) {
   process.stdout.write(`${msg}\n`);
@@ -23,11 +26,42 @@ async function load(url: string, body: unknown, connections: number, duration = 
   const errors = r.errors + r.non2xx;
   return {
     requestsPerSecond: Math.round(r.requests.average * 10) / 10,
+    meanMs: round2(r.latency.mean),
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     requests: r.requests.total,
     errors,
   };
+}
+
+/**
+ * Latency of one request at a time, timed with sub-millisecond precision
+ * (autocannon's percentiles are whole milliseconds, which makes a ratio of ~1 ms
+ * figures meaningless): one keep-alive connection, `n` requests after a warm-up.
+ */
+async function serialLatency(url: string, body: unknown, n: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const payload = JSON.stringify(body);
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  for (let i = 0; i < 200; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    await once();
+    times.push(performance.now() - start);
+  }
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] * 1000) / 1000;
+  return { requests: n, meanMs: Math.round((times.reduce((a, b) => a + b, 0) / n) * 1000) / 1000, p50Ms: at(50), p99Ms: at(99) };
 }
 
 async function callsPerQuery(stack: ChildStack) {
@@ -44,12 +78,21 @@ async function callsPerQuery(stack: ChildStack) {
 
 async function main() {
   const loadAtStart = os.loadavg().map((n) => Math.round(n * 100) / 100);
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: `${os.cpus().length} cores`, systemLatencyMs: LATENCY_MS, durationS: DURATION_S };
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus().length} cores`,
+    systemLatencyMs: LATENCY_MS,
+    durationS: DURATION_S,
+    // the gateway of the stack child calls its subgraphs in-process unless TANDEM_INPROCESS_SUBGRAPHS=false
+    inProcessSubgraphs: process.env.TANDEM_INPROCESS_SUBGRAPHS !== 'false',
+    // peakRssMb is the Tandem child's (gateway, subgraphs, store); the simulators run in a child of their own
+    simulators: 'own process (bench/query-systems-child); systemsPeakRssMb is theirs',
+  };
 
   say('1/4 source calls and database round trips of one BI query, at 10 and at 100 customers');
   const counts: Record<string, unknown> = {};
   for (const customers of [10, 100]) {
-    const stack = await startChildStack({ customers, latencyMs: LATENCY_MS });
+    const stack = await startChildStack({ customers, latencyMs: LATENCY_MS, externalSystems: true });
     try {
       counts[`customers${customers}`] = await callsPerQuery(stack);
       say(`    ${customers} customers: ${JSON.stringify(counts[`customers${customers}`])}`);
@@ -59,30 +102,46 @@ async function main() {
   }
   result.callsPerBiQuery = counts;
 
-  const stack = await startChildStack({ customers: 100, latencyMs: LATENCY_MS });
+  const stack = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, externalSystems: true });
   try {
     say(`2/4 gateway overhead: a single-subgraph query through the gateway and direct, 10 connections, ${DURATION_S} s each`);
     await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2);
     await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2);
     const direct = await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10);
     const viaGateway = await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10);
-    result.gatewayOverhead = { direct, viaGateway, p50Ratio: round2(viaGateway.p50Ms / Math.max(direct.p50Ms, 0.5)), p99Ratio: round2(viaGateway.p99Ms / Math.max(direct.p99Ms, 0.5)), target: 'p50Ratio <= 1.5' };
+    const serialDirect = await serialLatency(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, SERIAL_N);
+    const serialViaGateway = await serialLatency(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, SERIAL_N);
+    result.gatewayOverhead = {
+      direct,
+      viaGateway,
+      p50Ratio: round2(viaGateway.p50Ms / Math.max(direct.p50Ms, 0.5)),
+      p99Ratio: round2(viaGateway.p99Ms / Math.max(direct.p99Ms, 0.5)),
+      meanRatio: round2(viaGateway.meanMs / direct.meanMs),
+      // one request at a time, timed to the microsecond: what the gateway adds to a request
+      serial: {
+        direct: serialDirect,
+        viaGateway: serialViaGateway,
+        p50Ratio: round2(serialViaGateway.p50Ms / serialDirect.p50Ms),
+        addedP50Ms: Math.round((serialViaGateway.p50Ms - serialDirect.p50Ms) * 1000) / 1000,
+      },
+      target: 'p50Ratio <= 1.5',
+    };
     say(`    ${JSON.stringify(result.gatewayOverhead)}`);
 
     say(`3/4 the 100-customer BI query, 20 connections, warm cache, ${DURATION_S} s`);
     await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } });
     const warm = await load(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20);
-    result.biWarm = { ...warm, peakRssMb: stack.peakRssMb(), target: 'p99 < 250 ms, RSS < 500 MB' };
+    result.biWarm = { ...warm, peakRssMb: stack.peakRssMb(), systemsPeakRssMb: stack.systemsPeakRssMb(), target: 'p99 < 250 ms, RSS < 500 MB' };
     say(`    ${JSON.stringify(result.biWarm)}`);
   } finally {
     await stack.stop();
   }
 
   say(`4/4 the same query with a cold cache (freshness budget 0: every read through the adapters), 20 connections, ${DURATION_S} s`);
-  const cold = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, ttlSeconds: 0 });
+  const cold = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, ttlSeconds: 0, externalSystems: true });
   try {
     const r = await load(cold.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20);
-    result.biCold = { ...r, peakRssMb: cold.peakRssMb() };
+    result.biCold = { ...r, peakRssMb: cold.peakRssMb(), systemsPeakRssMb: cold.systemsPeakRssMb() };
     say(`    ${JSON.stringify(result.biCold)}`);
   } finally {
     await cold.stop();

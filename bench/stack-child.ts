@@ -20,6 +20,12 @@ interface ChildOptions {
   latencyMs: number;
   /** freshness budget in seconds for every entity (0 = every read goes to the source) */
   ttlSeconds?: number;
+  /**
+   * The simulators run in another process (bench/query-systems-child) and the
+   * adapters reach them through TANDEM_<SYS>_URL/TOKEN, so this process holds
+   * only Tandem. @default false (simulators embedded, as bench/profile-bi runs)
+   */
+  externalSystems?: boolean;
 }
 
 async function main() {
@@ -32,7 +38,7 @@ async function main() {
       gatewayPort: 0,
       subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])) as Record<SubgraphName, number>,
       indexIntervalSeconds: 0,
-      embeddedSystems: true,
+      embeddedSystems: !opts.externalSystems,
       // the read path only: idle sync workers poll the outbox, and their statements
       // would be counted as the BI query's database round trips
       workers: false,
