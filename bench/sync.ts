@@ -96,6 +96,9 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
         ...process.env,
         DATABASE_URL: mode.databaseUrl,
         TANDEM_ERP_MAX_IN_FLIGHT: String(ERP_CONCURRENCY / mode.workerProcesses),
+        // the CRM and PSA allow 25 concurrent requests: the default 20 per process twice would draw 429s
+        TANDEM_CRM_MAX_IN_FLIGHT: String(20 / mode.workerProcesses),
+        TANDEM_PSA_MAX_IN_FLIGHT: String(20 / mode.workerProcesses),
         TANDEM_SYNC_CONCURRENCY: String(WORKER_CONCURRENCY / mode.workerProcesses),
         // one port per host: the bench needs no webhook receiver nor reconciliation in the workers
         TANDEM_WEBHOOKS: 'false',
@@ -189,7 +192,7 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
     const result = {
       label,
       store: mode.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL',
-      workers: mode.kind === 'pglite' ? `in-process (concurrency ${WORKER_CONCURRENCY}, ERP max in flight ${ERP_CONCURRENCY})` : `${mode.workerProcesses} tandem worker processes (TANDEM_ERP_MAX_IN_FLIGHT=${ERP_CONCURRENCY / mode.workerProcesses}, TANDEM_SYNC_CONCURRENCY=${WORKER_CONCURRENCY / mode.workerProcesses} each)`,
+      workers: mode.kind === 'pglite' ? `in-process (concurrency ${WORKER_CONCURRENCY}, ERP max in flight ${ERP_CONCURRENCY})` : `${mode.workerProcesses} tandem worker processes (TANDEM_ERP_MAX_IN_FLIGHT=${ERP_CONCURRENCY / mode.workerProcesses}, TANDEM_CRM_MAX_IN_FLIGHT and TANDEM_PSA_MAX_IN_FLIGHT=${20 / mode.workerProcesses}, TANDEM_SYNC_CONCURRENCY=${WORKER_CONCURRENCY / mode.workerProcesses} each)`,
       workflows: N,
       statuses: rows.reduce<Record<string, number>>((m, r) => ((m[r.status] = (m[r.status] ?? 0) + 1), m), {}),
       wallSeconds: +wallS.toFixed(2),
