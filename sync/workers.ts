@@ -162,17 +162,30 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
   const bus = syncBus(store);
   const q = <T>(sql: string, ...params: unknown[]) => store.raw<T>(sql, ...params);
 
+  const circuitWrites: Record<SourceSystem, Promise<void>> = { CRM: Promise.resolve(), ERP: Promise.resolve(), PSA: Promise.resolve() };
   const gates = createSystemGates({
     limits,
     breaker,
     logger: log,
     onCircuit: (system, state) => {
-      q(
-        `INSERT INTO sync_circuit (system, state, changed_at) VALUES ($1::source_system, $2, now())
-         ON CONFLICT (system) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at`,
-        system,
-        state,
-      ).catch((err) => log.warn({ err, system }, 'could not record the circuit state'));
+      // HALF_OPEN → CLOSED come within a millisecond: written one after the other (a pool
+      // could commit them out of order and leave HALF_OPEN recorded), and never over a newer change
+      const changedAt = new Date().toISOString();
+      circuitWrites[system] = circuitWrites[system]
+        .then(() =>
+          q(
+            `INSERT INTO sync_circuit (system, state, changed_at) VALUES ($1::source_system, $2, $3::timestamptz)
+             ON CONFLICT (system) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at
+             WHERE sync_circuit.changed_at <= excluded.changed_at`,
+            system,
+            state,
+            changedAt,
+          ),
+        )
+        .then(
+          () => undefined,
+          (err) => log.warn({ err, system }, 'could not record the circuit state'),
+        );
     },
   });
 

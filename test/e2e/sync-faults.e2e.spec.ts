@@ -110,43 +110,43 @@ describe.each(KINDS)('sync faults through the gateway ($name)', (kind) => {
     let downMs: number;
     const ids: string[] = [];
     try {
-    for (let i = 0; i < N; i += 5) {
-      const batch = await Promise.all(opps.slice(i, i + 5).map((o) => convertOpportunity(t, o.id, `faults-down-${o.crmId}`)));
-      for (const r of batch) {
-        expect(r.status).toBe('PENDING');
-        ids.push(r.id);
+      for (let i = 0; i < N; i += 5) {
+        const batch = await Promise.all(opps.slice(i, i + 5).map((o) => convertOpportunity(t, o.id, `faults-down-${o.crmId}`)));
+        for (const r of batch) {
+          expect(r.status).toBe('PENDING');
+          ids.push(r.id);
+        }
       }
-    }
 
-    // the user sees the circuit open, and every conversion waiting at its first ERP step
-    const open = await eventually('the ERP circuit to open', async () => {
-      const c = await circuits(t);
-      return ['OPEN', 'HALF_OPEN'].includes(c.ERP) ? c : undefined;
-    });
-    expect(open.CRM).toBe('CLOSED');
-    const waiting = await eventually('every conversion to have failed at the ERP once', async () => {
-      const txs = await transactions(t, ids);
-      return txs.every((x) => x.steps[1].status === 'FAILED') ? txs : undefined;
-    });
-    // asserted as "no transaction breaks the rule", so a failure shows the transaction
-    const isWaitingAtErp = (tx: (typeof waiting)[number]) =>
-      ['PENDING', 'RUNNING', 'FAILED'].includes(tx.status) &&
-      tx.error === null &&
-      tx.steps[0].name === 'load-opportunity' &&
-      tx.steps[0].status === 'SUCCEEDED' &&
-      tx.steps[1].name === 'upsert-erp-customer' &&
-      tx.steps[1].system === 'ERP' &&
-      tx.steps[1].status === 'FAILED' &&
-      /ERP/.test(tx.steps[1].lastError ?? '') &&
-      /unavailable/i.test(tx.steps[1].lastError ?? '') &&
-      tx.steps.slice(2).every((s) => s.status === 'PENDING');
-    expect(waiting.filter((tx) => !isWaitingAtErp(tx))).toEqual([]);
-    // stay down a while longer: nothing finishes, the breaker lets only probes through
-    await sleep(Math.max(0, downAt + 3 * HALF_OPEN_MS - Date.now()));
-    const stillWaiting = await transactions(t, ids);
-    expect(stillWaiting.filter((x) => !['PENDING', 'RUNNING', 'FAILED'].includes(x.status))).toEqual([]);
-    downMs = Date.now() - downAt;
-    callsWhileDown = system.counters().total;
+      // the user sees the circuit open, and every conversion waiting at its first ERP step
+      const open = await eventually('the ERP circuit to open', async () => {
+        const c = await circuits(t);
+        return ['OPEN', 'HALF_OPEN'].includes(c.ERP) ? c : undefined;
+      });
+      expect(open.CRM).toBe('CLOSED');
+      const waiting = await eventually('every conversion to have failed at the ERP once', async () => {
+        const txs = await transactions(t, ids);
+        return txs.every((x) => x.steps[1].status === 'FAILED') ? txs : undefined;
+      });
+      // asserted as "no transaction breaks the rule", so a failure shows the transaction
+      const isWaitingAtErp = (tx: (typeof waiting)[number]) =>
+        ['PENDING', 'RUNNING', 'FAILED'].includes(tx.status) &&
+        tx.error === null &&
+        tx.steps[0].name === 'load-opportunity' &&
+        tx.steps[0].status === 'SUCCEEDED' &&
+        tx.steps[1].name === 'upsert-erp-customer' &&
+        tx.steps[1].system === 'ERP' &&
+        tx.steps[1].status === 'FAILED' &&
+        /ERP/.test(tx.steps[1].lastError ?? '') &&
+        /unavailable/i.test(tx.steps[1].lastError ?? '') &&
+        tx.steps.slice(2).every((s) => s.status === 'PENDING');
+      expect(waiting.filter((tx) => !isWaitingAtErp(tx))).toEqual([]);
+      // stay down a while longer: nothing finishes, the breaker lets only probes through
+      await sleep(Math.max(0, downAt + 3 * HALF_OPEN_MS - Date.now()));
+      const stillWaiting = await transactions(t, ids);
+      expect(stillWaiting.filter((x) => !['PENDING', 'RUNNING', 'FAILED'].includes(x.status))).toEqual([]);
+      downMs = Date.now() - downAt;
+      callsWhileDown = system.counters().total;
     } finally {
       system.setFaults({ down: false });
     }
