@@ -134,9 +134,13 @@ describe('admin API', () => {
 
 describe('concurrency limit', () => {
   it('answers 429 with Retry-After and the vendor body beyond the limit, and the admin API stays up', async () => {
-    erp.setFaults({ concurrency: 2, latencyMs: 150, retryAfterSeconds: 3 });
+    // a long latency, so that the two admitted calls are surely still in flight when the
+    // other four arrive, even on a loaded machine (no fixed sleep: wait until all six arrived)
+    erp.setFaults({ concurrency: 2, latencyMs: 1500, retryAfterSeconds: 3 });
     const calls = Array.from({ length: 6 }, () => call(erp, 'GET', '/services/rest/record/v1/customer/1001'));
-    await new Promise((r) => setTimeout(r, 30));
+    const arrived = Date.now() + 1200;
+    while (erp.counters().total < 6 && Date.now() < arrived) await new Promise((r) => setTimeout(r, 5));
+    expect(erp.counters().total).toBe(6);
     expect((await systemAdmin(erp.url).counters()).inFlight).toBe(2);
     const answers = await Promise.all(calls);
     const statuses = answers.map((a) => a.status).sort();
@@ -144,7 +148,7 @@ describe('concurrency limit', () => {
     const limited = answers.find((a) => a.status === 429)!;
     expect(limited.headers.get('retry-after')).toBe('3');
     expect(limited.body['o:errorDetails'][0]['o:errorCode']).toBe('CONCURRENCY_LIMIT_EXCEEDED');
-    expect(limited.ms).toBeLessThan(120);
+    expect(limited.ms).toBeLessThan(1000); // refused at once, without the 1,500 ms latency
     const counters = erp.counters();
     expect(counters.maxInFlight).toBeGreaterThanOrEqual(3);
     expect(counters.byStatus).toEqual({ '200': 2, '429': 4 });
