@@ -130,8 +130,11 @@ async function main() {
 
     say(`3/4 the 100-customer BI query, 20 connections, warm cache, ${DURATION_S} s`);
     await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } });
+    const cpuBefore = stack.cpuMs();
     const warm = await load(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20);
-    result.biWarm = { ...warm, peakRssMb: stack.peakRssMb(), systemsPeakRssMb: stack.systemsPeakRssMb(), target: 'p99 < 250 ms, RSS < 500 MB' };
+    // CPU time of the Tandem child per request: stays meaningful when other work shares the machine
+    const cpuMsPerRequest = Math.round((stack.cpuMs() - cpuBefore) / Math.max(warm.requests, 1) * 10) / 10;
+    result.biWarm = { ...warm, cpuMsPerRequest, peakRssMb: stack.peakRssMb(), systemsPeakRssMb: stack.systemsPeakRssMb(), target: 'p99 < 250 ms, RSS < 500 MB' };
     say(`    ${JSON.stringify(result.biWarm)}`);
   } finally {
     await stack.stop();

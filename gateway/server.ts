@@ -50,7 +50,7 @@ export interface StartGatewayOptions {
   plugins?: ApolloServerPlugin<GatewayContext>[];
   /**
    * Subgraphs running in this process, by name: the gateway calls them
-   * in-process instead of over HTTP (see docs/decisions/0006). Others, and any
+   * in-process instead of over HTTP (see docs/decisions/0007). Others, and any
    * name the supergraph does not have, are ignored; the rest stay remote.
    */
   localSubgraphs?: Record<string, LocalSubgraphExecutor>;
