@@ -25,7 +25,7 @@ const RUNS = process.env.BENCH_SYNC_RUNS ?? 'AB';
 const LATENCY_MS = 20;
 const ERP_CONCURRENCY = 10;
 const CLIENT_CONCURRENCY = 16;
-const WORKER_CONCURRENCY = 64;
+const WORKER_CONCURRENCY = Number(process.env.BENCH_SYNC_WORKER_CONCURRENCY ?? 64);
 const PHYSICAL_ERP_CALLS_PER_S = ERP_CONCURRENCY / (LATENCY_MS / 1000);
 
 type Counters = Record<'CRM' | 'ERP' | 'PSA', { total: number; byStatus: Record<string, number>; maxInFlight: number }>;
