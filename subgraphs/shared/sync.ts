@@ -1,5 +1,4 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { idempotencyKeySchema, validate } from '../../canonical-schema';
 import { IdempotencyConflictError, SYNC_STATUSES, type SyncStatus as Status, type WorkflowInputs, type WorkflowName } from '../../sync';
 import type { SubgraphContext } from './context';
 import { DateTimeScalar } from './scalars';
@@ -51,8 +50,9 @@ export class SyncTransactionRef {
 
 /**
  * Submits a validated command to the sync engine on behalf of the request's
- * caller and returns the transaction as a reference. The idempotency key is
- * validated first; a key reused with another input is IDEMPOTENCY_KEY_REUSED.
+ * caller and returns the transaction as a reference. The mutation has validated
+ * the idempotency key first (before its other checks); a key reused with
+ * another input is IDEMPOTENCY_KEY_REUSED.
  */
 export async function submitSync<W extends WorkflowName>(
   ctx: SubgraphContext,
@@ -60,9 +60,8 @@ export async function submitSync<W extends WorkflowName>(
   input: WorkflowInputs[W],
   idempotencyKey: string,
 ): Promise<SyncTransactionRef> {
-  const key = validate(idempotencyKeySchema, idempotencyKey, 'idempotencyKey');
   try {
-    const { transaction, created } = await ctx.sync.submit({ workflow, input, idempotencyKey: key, requestedBy: ctx.caller, traceId: ctx.traceId, origin: 'api' });
+    const { transaction, created } = await ctx.sync.submit({ workflow, input, idempotencyKey, requestedBy: ctx.caller, traceId: ctx.traceId, origin: 'api' });
     ctx.logger.info({ workflow, transactionId: transaction.id, created, caller: ctx.caller }, created ? 'sync transaction submitted' : 'idempotent resubmit: existing sync transaction');
     return {
       id: transaction.id,

@@ -1,15 +1,5 @@
+import { BI_QUERY } from '../../bench/queries';
 import { gql, startTestStack } from '../support/stack';
-
-/** The BI query of issue 2: customers → projects → assignments → resource, and customers → invoices. */
-export const BI_QUERY = `query BI($first: Int) {
-  customers(first: $first) {
-    edges { node {
-      name
-      projects { code status assignments { role resource { name title } } }
-      invoices { number status total { amount currency } }
-    } }
-  }
-}`;
 
 interface Cost {
   customers: number;

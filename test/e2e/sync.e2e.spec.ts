@@ -1,6 +1,6 @@
 import type { Customer, Opportunity } from '../../canonical-schema';
-import type { SyncTransactionRecord } from '../../sync';
 import { gql, startTestStack, type TestStack } from '../support/stack';
+import { settled } from './workflows.support';
 
 /**
  * The write path end to end through the gateway, with workers running: a
@@ -31,17 +31,6 @@ afterAll(async () => {
 const complete = (c: Customer | undefined) => !!(c && c.taxId && c.legalEntity && c.billingAddress);
 const customerOf = (o: Opportunity) => customers.find((c) => c.id === o.customerId);
 
-/** Polls the transaction until it leaves PENDING/RUNNING/FAILED, or fails the test after `ms`. */
-async function settled(id: string, ms = 20_000): Promise<SyncTransactionRecord> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const tx = await t.engine.get(id);
-    if (tx && !['PENDING', 'RUNNING', 'FAILED'].includes(tx.status)) return tx;
-    if (Date.now() > until) throw new Error(`transaction ${id} still ${tx?.status} after ${ms} ms: ${JSON.stringify(tx?.steps)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function convert(opportunityId: string, key: string) {
   return gql(
     t.gatewayUrl,
@@ -59,7 +48,7 @@ test('convertOpportunity answers PENDING at once; the transaction reaches SUCCEE
   expect(r.data.convertOpportunity).toMatchObject({ status: 'PENDING', workflow: 'opportunity-to-project' });
   const id = r.data.convertOpportunity.id;
 
-  const tx = await settled(id);
+  const tx = await settled(t, id, 20_000);
   expect(tx.status).toBe('SUCCEEDED');
   const q = await gql(t.gatewayUrl, TX_QUERY, { id });
   expect(q.errors).toBeUndefined();
@@ -115,7 +104,7 @@ test('a conversion whose CRM account lacks a tax id dead-letters with a remediat
   const r = await convert(opp.id, `e2e-dead-${opp.id}`);
   expect(r.errors).toBeUndefined();
   const id = r.data.convertOpportunity.id;
-  const dead = await settled(id);
+  const dead = await settled(t, id, 20_000);
   expect(dead.status).toBe('DEAD_LETTERED');
   const q = await gql(t.gatewayUrl, TX_QUERY, { id });
   expect(q.data.syncTransaction.error.remediation).toMatch(/Tax_Id__c/);
@@ -140,7 +129,7 @@ test('a conversion whose CRM account lacks a tax id dead-letters with a remediat
   expect(replay.errors).toBeUndefined();
   expect(replay.data.replaySyncTransaction.id).toBe(id);
   expect(['PENDING', 'RUNNING', 'SUCCEEDED']).toContain(replay.data.replaySyncTransaction.status);
-  const done = await settled(id);
+  const done = await settled(t, id, 20_000);
   expect(done.status).toBe('SUCCEEDED');
   expect(done.error).toBeNull();
   const jobs = (await t.adapters.ERP.listAll('project')).filter((p) => p.opportunityId === opp.id);
