@@ -7,9 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
-import { openStore, MIGRATIONS_TABLE, type Store } from './index';
-import { dropSchema, postgresReachable, skipNotice, testSchemaName, urlWithSchema } from './test-support';
+import { MIGRATIONS_TABLE, type Store } from './index';
+import { storeVariants } from './test-support';
 
 // ------------------------------------------------------- a small schema reader
 
@@ -248,21 +247,7 @@ async function roundTripEveryModel(store: Store) {
   }
 }
 
-const pgReachable = postgresReachable();
-if (!pgReachable) console.warn(skipNotice('schema agreement'));
-
-const silent = pino({ level: 'silent' });
-const variants: { name: string; skip: boolean; open: () => Promise<{ store: Store; cleanup: () => Promise<void> }> }[] = [
-  { name: 'PGlite', skip: false, open: async () => ({ store: await openStore({ memory: true, logger: silent }), cleanup: async () => undefined }) },
-  {
-    name: 'PostgreSQL',
-    skip: !pgReachable,
-    open: async () => {
-      const s = testSchemaName();
-      return { store: await openStore({ databaseUrl: urlWithSchema(s), logger: silent }), cleanup: () => dropSchema(s) };
-    },
-  },
-];
+const variants = storeVariants('schema agreement');
 
 for (const v of variants) {
   (v.skip ? describe.skip : describe)(`prisma/schema.prisma agrees with prisma/migrations on ${v.name}`, () => {

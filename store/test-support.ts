@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import pino from 'pino';
 import {
   canonicalId,
   type Assignment,
@@ -18,6 +19,7 @@ import {
   type Resource,
   type TimeEntry,
 } from '../canonical-schema';
+import { openStore, type Store } from './store';
 
 /** The PostgreSQL server the PG variants of the tests use (database must exist). */
 export const PG_TEST_URL = process.env.TANDEM_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -66,6 +68,33 @@ export async function dropSchema(schema: string, base = PG_TEST_URL): Promise<vo
   } finally {
     await c.end();
   }
+}
+
+export interface StoreVariant {
+  name: 'PGlite' | 'PostgreSQL';
+  skip: boolean;
+  open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+}
+
+/**
+ * The two stores a suite runs on: in-memory PGlite, and PostgreSQL in a fresh
+ * schema (skipped, with skipNotice(suite) printed, when none is reachable).
+ */
+export function storeVariants(suite: string): StoreVariant[] {
+  const silent = pino({ level: 'silent' });
+  const pgUp = postgresReachable();
+  if (!pgUp) console.warn(skipNotice(suite));
+  return [
+    { name: 'PGlite', skip: false, open: async () => ({ store: await openStore({ memory: true, logger: silent }), cleanup: async () => undefined }) },
+    {
+      name: 'PostgreSQL',
+      skip: !pgUp,
+      open: async () => {
+        const s = testSchemaName();
+        return { store: await openStore({ databaseUrl: urlWithSchema(s), logger: silent }), cleanup: () => dropSchema(s) };
+      },
+    },
+  ];
 }
 
 // ------------------------------------------------------------------ fixtures

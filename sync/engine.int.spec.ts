@@ -5,25 +5,13 @@
  */
 import pino from 'pino';
 import { CanonicalValidationError, canonicalId, type Opportunity } from '../canonical-schema';
-import { openStore, type Store } from '../store';
-import { dropSchema, postgresReachable, skipNotice, testSchemaName, urlWithSchema } from '../store/test-support';
+import type { Store } from '../store';
+import { storeVariants } from '../store/test-support';
 import { createSyncEngine, IdempotencyConflictError, NotReplayableError, type SyncEngine, type SyncTransactionRecord } from './index';
 
 const silent = pino({ level: 'silent' });
-const pg = postgresReachable();
-if (!pg) console.warn(skipNotice('sync engine'));
 
-const variants = [
-  { name: 'PGlite', skip: false, open: async () => ({ store: await openStore({ memory: true, logger: silent }), cleanup: async () => undefined }) },
-  {
-    name: 'PostgreSQL',
-    skip: !pg,
-    open: async () => {
-      const s = testSchemaName();
-      return { store: await openStore({ databaseUrl: urlWithSchema(s), logger: silent }), cleanup: () => dropSchema(s) };
-    },
-  },
-];
+const variants = storeVariants('sync engine');
 
 for (const v of variants) {
   (v.skip ? describe.skip : describe)(`sync engine API on ${v.name}`, () => {

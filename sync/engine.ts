@@ -25,11 +25,13 @@ import {
   decodeCursor,
   encodeCursor,
   inputHash,
+  loadTransaction,
   newTraceId,
   parseTransaction,
   publicRecord,
+  toTransactionRow,
   TRANSACTION_JSON_SQL,
-  type TransactionRow,
+  type RawRow,
 } from './records';
 import { workflowDefinition } from './workflows';
 
@@ -52,15 +54,8 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
   const bus = syncBus(store);
   const q = <T>(sql: string, ...params: unknown[]) => store.raw<T>(sql, ...params);
 
-  async function load(id: string): Promise<TransactionRow | null> {
-    const [r] = await q<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, id);
-    return r ? parseTransaction(r.r) : null;
-  }
-
-  async function loadByKey(key: string): Promise<TransactionRow | null> {
-    const [r] = await q<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.idempotency_key = $1`, key);
-    return r ? parseTransaction(r.r) : null;
-  }
+  const load = (id: string) => loadTransaction(store, 'id', id);
+  const loadByKey = (key: string) => loadTransaction(store, 'idempotency_key', key);
 
   const engine: SyncEngine = {
     async submit<W extends WorkflowName>(command: SubmitCommand<W>) {
@@ -141,7 +136,7 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
              WHERE ${keyset} ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit}) p), '[]'::json)::text AS rows`,
         ...params,
       );
-      const all = (JSON.parse(r.rows) as unknown[]).map((x) => publicRecord(parseTransaction(JSON.stringify(x))));
+      const all = (JSON.parse(r.rows) as RawRow[]).map((x) => publicRecord(toTransactionRow(x)));
       const nodes = all.slice(0, first);
       const last = nodes.at(-1);
       return {

@@ -5,26 +5,14 @@
  * the lease.
  */
 import pino from 'pino';
-import { openStore, type Store } from '../store';
-import { dropSchema, postgresReachable, skipNotice, testSchemaName, urlWithSchema } from '../store/test-support';
+import type { Store } from '../store';
+import { storeVariants } from '../store/test-support';
 import { createSyncEngine } from './index';
 import { parseTransaction, TRANSACTION_JSON_SQL } from './records';
 
 const silent = pino({ level: 'silent' });
-const pg = postgresReachable();
-if (!pg) console.warn(skipNotice('sync functions'));
 
-const variants = [
-  { name: 'PGlite', skip: false, open: async () => ({ store: await openStore({ memory: true, logger: silent }), cleanup: async () => undefined }) },
-  {
-    name: 'PostgreSQL',
-    skip: !pg,
-    open: async () => {
-      const s = testSchemaName();
-      return { store: await openStore({ databaseUrl: urlWithSchema(s), logger: silent }), cleanup: () => dropSchema(s) };
-    },
-  },
-];
+const variants = storeVariants('sync functions');
 
 for (const v of variants) {
   (v.skip ? describe.skip : describe)(`sync functions on ${v.name}`, () => {

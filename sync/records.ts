@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SourceSystem } from '../canonical-schema';
+import type { Store } from '../store';
 import type { SyncOrigin, SyncStatus, SyncStepRecord, SyncTransactionRecord, WorkflowName } from './api';
 
 /** A transaction row as the engine and the workers read it (the public record plus internals). */
@@ -21,7 +22,8 @@ export const TRANSACTION_JSON_SQL = `json_build_object(
     ORDER BY s.position) FROM sync_step s WHERE s.transaction_id = t.id), '[]'::json)
 )::text AS r`;
 
-interface RawRow {
+/** A transaction as TRANSACTION_JSON_SQL builds it, once JSON-parsed. */
+export interface RawRow {
   id: string;
   workflow: WorkflowName;
   status: SyncStatus;
@@ -47,7 +49,10 @@ interface RawRow {
 const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
 
 export function parseTransaction(text: string): TransactionRow {
-  const r = JSON.parse(text) as RawRow;
+  return toTransactionRow(JSON.parse(text) as RawRow);
+}
+
+export function toTransactionRow(r: RawRow): TransactionRow {
   const steps: SyncStepRecord[] = r.steps.map((s) => ({
     name: s.name,
     system: s.system,
@@ -77,6 +82,12 @@ export function parseTransaction(text: string): TransactionRow {
     context: r.context ?? {},
     generation: r.generation,
   };
+}
+
+/** The transaction whose `column` is `value`, read through TRANSACTION_JSON_SQL. */
+export async function loadTransaction(store: Store, column: 'id' | 'idempotency_key', value: string): Promise<TransactionRow | null> {
+  const [r] = await store.raw<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.${column} = $1`, value);
+  return r ? parseTransaction(r.r) : null;
 }
 
 /** The public record (internals stripped). */

@@ -7,7 +7,7 @@ import type { CircuitState, SyncEngine, SyncErrorRecord, SyncStatus } from './ap
 import { syncBus } from './bus';
 import { ensureStepFailure, StepFailure } from './errors';
 import { createSystemGates, DEFAULT_BREAKER, maxInFlightFromEnv, type BreakerConfig, type SystemGate } from './policies';
-import { parseTransaction, publicRecord, TRANSACTION_JSON_SQL, type TransactionRow } from './records';
+import { loadTransaction, parseTransaction, publicRecord, type TransactionRow } from './records';
 import { DEFAULT_RETRY, defaultRetryStrategy, type RetryConfig, type RetryStrategy } from './retry';
 import type { StepContext, StepDefinition, WorkflowDefinition, WriterSet } from './workflow';
 import { workflowDefinition } from './workflows';
@@ -232,10 +232,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     if (Number(r.owned) === 0) throw new LeaseLost(txId);
   }
 
-  async function load(txId: string): Promise<TransactionRow | null> {
-    const [r] = await q<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, txId);
-    return r ? parseTransaction(r.r) : null;
-  }
+  const load = (txId: string) => loadTransaction(store, 'id', txId);
 
   async function announce(txId: string): Promise<void> {
     if (!bus.hasUpdateListeners()) return;

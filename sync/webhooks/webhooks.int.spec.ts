@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { canonicalId } from '../../canonical-schema';
-import { openStore, type Store } from '../../store';
-import { dropSchema, postgresReachable, skipNotice, testSchemaName, urlWithSchema } from '../../store/test-support';
+import type { Store } from '../../store';
+import { storeVariants } from '../../store/test-support';
 import { generateWorld, startSystems, stopSystems, type RunningSystems } from '../../systems';
 import { call } from '../../systems/testing';
 import type { SubmitCommand, SyncEngine } from '../api';
@@ -12,20 +12,7 @@ import { closedWonKey, startWebhookServer, webhookSignature, type RunningWebhook
 const SECRETS = { crm: 'crm-receiver-test', erp: 'erp-receiver-test', psa: 'psa-receiver-test' };
 const OPP = '006000000000001AAA';
 
-const silent = pino({ level: 'silent' });
-const pg = postgresReachable();
-if (!pg) console.warn(skipNotice('webhook receiver'));
-const variants = [
-  { name: 'PGlite', skip: false, open: async () => ({ store: await openStore({ memory: true, logger: silent }), cleanup: async () => undefined }) },
-  {
-    name: 'PostgreSQL',
-    skip: !pg,
-    open: async () => {
-      const s = testSchemaName();
-      return { store: await openStore({ databaseUrl: urlWithSchema(s), logger: silent }), cleanup: () => dropSchema(s) };
-    },
-  },
-];
+const variants = storeVariants('webhook receiver');
 
 for (const v of variants) {
   (v.skip ? describe.skip : describe)(`webhook receiver on ${v.name}`, () => {
