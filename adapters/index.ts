@@ -45,7 +45,6 @@ export type {
   StaffingFacts,
   PsaWriter,
 } from './writes';
-export { mapLimit } from './shared/concurrency';
 
 /** The three system APIs keyed by system (each reads and writes), with call statistics. */
 export interface Adapters extends AdapterSet {

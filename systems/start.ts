@@ -8,7 +8,7 @@ import type { CrmData, ErpData, PsaData, World } from './seed/world';
 import { readSystemFile, systemFilePath } from './server/persistence';
 import { type RunningSystem, startSystemServer, type SystemModel } from './server/system-server';
 import type { Dialect, SystemName } from './server/types';
-import { parseWebhookPatch, type WebhookPatch } from './server/webhooks';
+import { defaultWebhookConfig, parseWebhookPatch, type WebhookPatch } from './server/webhooks';
 
 /** Options of one simulator. */
 export interface SimulatorOptions {
@@ -131,14 +131,7 @@ async function startSystem<N extends SystemName>(name: N, opts: SimulatorOptions
     file,
     writeOnStart: Boolean(file && !persisted),
     idempotency: persisted?.idempotency,
-    webhook: {
-      url: null,
-      secret: DEFAULT_WEBHOOK_SECRETS[name],
-      enabled: true,
-      retryBaseMs: 500,
-      maxAttempts: 6,
-      ...parseWebhookPatch(opts.webhook ?? {}),
-    },
+    webhook: { ...defaultWebhookConfig(DEFAULT_WEBHOOK_SECRETS[name]), ...parseWebhookPatch(opts.webhook ?? {}) },
   });
 }
 

@@ -1,8 +1,8 @@
 /** The CRM writer (CrmWriter) against the CRM simulator: effects read back through Salesforce's API, idempotency, refusals. */
 import { canonicalId } from '../../canonical-schema';
-import { SourceError } from '../http/source-error';
 import { startSimulatedAdapters, type SimulatedAdapters } from '../testing/simulated-adapters';
 import { accountWire, opportunityWire } from './crm-wire';
+import { sourceFailure } from '../../test/support/source-failure';
 
 let env: SimulatedAdapters;
 beforeAll(async () => {
@@ -15,16 +15,6 @@ afterEach(() => env.sim.CRM.clearFaults());
 
 const crm = () => env.adapters.CRM;
 const sim = () => env.systems.crm;
-
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const awaiting = () => env.world.crm.opportunities.filter((o) => o.StageName === 'Closed Won' && !o.ERP_Project_Id__c);
 
@@ -47,10 +37,10 @@ describe('CrmWriter reads for the sync engine', () => {
   });
 
   it('NOT_FOUND for an unknown or malformed opportunity id, naming it', async () => {
-    const err = await failure(crm().getOpportunityForConversion('006000000000000AAA'));
+    const err = await sourceFailure(crm().getOpportunityForConversion('006000000000000AAA'));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.message).toContain('Opportunity 006000000000000AAA');
-    expect((await failure(crm().getOpportunityForConversion('nope'))).code).toBe('NOT_FOUND');
+    expect((await sourceFailure(crm().getOpportunityForConversion('nope'))).code).toBe('NOT_FOUND');
   });
 
   it('lists Closed Won opportunities without a project', async () => {
@@ -106,7 +96,7 @@ describe('CrmWriter writes', () => {
 
   it('refuses a bad picklist value with a REJECTED naming the field and the account', async () => {
     const account = env.world.crm.accounts[0];
-    const err = await failure(
+    const err = await sourceFailure(
       crm().upsertAccount({ name: account.Name, legalName: null, legalEntity: null, taxId: null, currency: 'euro', billingAddress: null }, account.Id, { idempotencyKey: 'acct-bad' }),
     );
     expect(err).toMatchObject({ code: 'REJECTED', retryable: false, vendorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' });
@@ -125,10 +115,10 @@ describe('CrmWriter writes', () => {
   });
 
   it('NOT_FOUND for an unknown record; a 503 is not retried', async () => {
-    expect((await failure(crm().linkAccount('001000000000000AAA', { erpCustomerId: '1' }, { idempotencyKey: 'x-1' }))).code).toBe('NOT_FOUND');
+    expect((await sourceFailure(crm().linkAccount('001000000000000AAA', { erpCustomerId: '1' }, { idempotencyKey: 'x-1' }))).code).toBe('NOT_FOUND');
     sim().setFaults({ error5xx: true });
     sim().resetCounters();
-    const err = await failure(crm().linkAccount(env.world.crm.accounts[0].Id, { erpCustomerId: '1' }, { idempotencyKey: 'x-2' }));
+    const err = await sourceFailure(crm().linkAccount(env.world.crm.accounts[0].Id, { erpCustomerId: '1' }, { idempotencyKey: 'x-2' }));
     expect(err).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     expect(sim().counters().total).toBe(1);
   });

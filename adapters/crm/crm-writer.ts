@@ -2,7 +2,7 @@ import { INVOICE_STATUSES, type Customer, type InvoiceStatus, type Money } from 
 import { createLogger, type Logger } from '../../lib';
 import type { SystemConfig } from '../config';
 import { VendorHttpClient } from '../http/http-client';
-import { SourceError, sourceErrorInContext } from '../http/source-error';
+import { SourceError, inSourceContext } from '../http/source-error';
 import { moneyFromVendor } from '../shared/mapping';
 import type { AccountBilling, CrmWriter, OpportunityForConversion, WriteOptions } from '../writes';
 import { CrmAdapter } from './crm-adapter';
@@ -19,14 +19,14 @@ export class CrmSystemApi extends CrmAdapter implements CrmWriter {
   async getOpportunityForConversion(crmOpportunityId: string, signal?: AbortSignal): Promise<OpportunityForConversion> {
     const what = `CRM Opportunity ${crmOpportunityId}`;
     if (!isSalesforceId(crmOpportunityId)) throw new SourceError('NOT_FOUND', 'CRM', `${what}: not a Salesforce Opportunity id`);
-    const opp = await this.context(what, () => this.client.getSObject('Opportunity', crmOpportunityId, opportunityWire, signal));
+    const opp = await inSourceContext('CRM', what, () => this.client.getSObject('Opportunity', crmOpportunityId, opportunityWire, signal));
     const oppWhat = `${what} (${opp.Name})`;
     const opportunity = opportunityToCanonical(opp);
     if (!opportunity || !opp.AccountId) {
       throw new SourceError('REJECTED', 'CRM', `${oppWhat}: AccountId is empty; set the Account on the opportunity`, { vendorCode: 'REQUIRED_FIELD_MISSING' });
     }
     const accountId = opp.AccountId;
-    const account = await this.context(`CRM Account ${accountId} of ${oppWhat}`, () => this.client.getSObject('Account', accountId, accountWire, signal));
+    const account = await inSourceContext('CRM', `CRM Account ${accountId} of ${oppWhat}`, () => this.client.getSObject('Account', accountId, accountWire, signal));
     return {
       crmOpportunityId: opp.Id,
       crmAccountId: account.Id,
@@ -52,7 +52,7 @@ export class CrmSystemApi extends CrmAdapter implements CrmWriter {
       await this.patch('Account', crmAccountId, fields, opts, customer.name);
       return { crmAccountId };
     }
-    const { id } = await this.context(`CRM Account create (${customer.name})`, () =>
+    const { id } = await inSourceContext('CRM', `CRM Account create (${customer.name})`, () =>
       this.client.createSObject('Account', fields, { idempotencyKey: opts.idempotencyKey, signal: opts.signal }),
     );
     return { crmAccountId: id };
@@ -68,14 +68,14 @@ export class CrmSystemApi extends CrmAdapter implements CrmWriter {
 
   async listClosedWonWithoutProject(signal?: AbortSignal): Promise<{ crmOpportunityId: string; crmAccountId: string }[]> {
     // The SOQL subset takes one condition: the missing project id is filtered here.
-    const rows = await this.context('CRM Opportunity query (Closed Won)', () =>
+    const rows = await inSourceContext('CRM', 'CRM Opportunity query (Closed Won)', () =>
       this.client.queryAll(`SELECT Id, AccountId, ERP_Project_Id__c FROM Opportunity WHERE StageName = 'Closed Won'`, opportunityLinkWire, signal),
     );
     return rows.filter((r) => !r.ERP_Project_Id__c && r.AccountId).map((r) => ({ crmOpportunityId: r.Id, crmAccountId: r.AccountId! }));
   }
 
   async listAccountBilling(signal?: AbortSignal): Promise<(AccountBilling & { erpCustomerId: string })[]> {
-    const rows = await this.context('CRM Account query (billing)', () =>
+    const rows = await inSourceContext('CRM', 'CRM Account query (billing)', () =>
       this.client.queryAll('SELECT Id, CurrencyIsoCode, ERP_Customer_Id__c, AR_Balance__c, Invoice_Status__c FROM Account', accountBillingWire, signal),
     );
     return rows
@@ -92,16 +92,9 @@ export class CrmSystemApi extends CrmAdapter implements CrmWriter {
   private async patch(type: 'Account' | 'Opportunity', id: string, fields: AccountFields | OpportunityFields, opts: WriteOptions, name?: string): Promise<void> {
     const what = `CRM ${type} ${id}${name ? ` (${name})` : ''}`;
     if (!isSalesforceId(id)) throw new SourceError('NOT_FOUND', 'CRM', `${what}: not a Salesforce ${type} id`);
-    await this.context(what, () => this.client.updateSObject(type, id, fields, { idempotencyKey: opts.idempotencyKey, signal: opts.signal }));
+    await inSourceContext('CRM', what, () => this.client.updateSObject(type, id, fields, { idempotencyKey: opts.idempotencyKey, signal: opts.signal }));
   }
 
-  private async context<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      throw sourceErrorInContext(e, 'CRM', what);
-    }
-  }
 }
 
 /**

@@ -1,8 +1,8 @@
 /** The ERP writer (ErpWriter) against the ERP simulator: effects read back through NetSuite's API, idempotency, refusals, no write retries. */
 import { canonicalId, invoiceSchema, type Customer } from '../../canonical-schema';
-import { SourceError } from '../http/source-error';
 import { startSimulatedAdapters, type SimulatedAdapters } from '../testing/simulated-adapters';
 import { customerRow, jobRow, restJobWire } from './erp-wire';
+import { sourceFailure } from '../../test/support/source-failure';
 
 let env: SimulatedAdapters;
 beforeAll(async () => {
@@ -15,16 +15,6 @@ afterEach(() => env.sim.ERP.clearFaults());
 
 const erp = () => env.adapters.ERP;
 const sim = () => env.systems.erp;
-
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function newCustomer(sfId: string, over: Partial<Customer> = {}): Customer {
   return {
@@ -87,7 +77,7 @@ describe('ErpWriter.upsertCustomer', () => {
 
   it('refuses an invalid currency with a REJECTED naming the field and the record, and creates nothing', async () => {
     const sfId = '001Zz00000000A2AAA';
-    const err = await failure(erp().upsertCustomer(newCustomer(sfId, { currency: 'XYZ', legalEntity: null }), sfId, { idempotencyKey: 'cust-bad' }));
+    const err = await sourceFailure(erp().upsertCustomer(newCustomer(sfId, { currency: 'XYZ', legalEntity: null }), sfId, { idempotencyKey: 'cust-bad' }));
     expect(err).toMatchObject({ code: 'REJECTED', retryable: false, vendorCode: 'INVALID_KEY_OR_REF' });
     expect(err.message).toContain(`customer eid:${sfId} (Globex)`);
     expect(err.message).toMatch(/currency/);
@@ -98,7 +88,7 @@ describe('ErpWriter.upsertCustomer', () => {
   it('is not retried: a 503 is one request and a retryable UNAVAILABLE', async () => {
     sim().setFaults({ error5xx: true });
     sim().resetCounters();
-    const err = await failure(erp().upsertCustomer(newCustomer('001Zz00000000A3AAA'), '001Zz00000000A3AAA', { idempotencyKey: 'cust-503' }));
+    const err = await sourceFailure(erp().upsertCustomer(newCustomer('001Zz00000000A3AAA'), '001Zz00000000A3AAA', { idempotencyKey: 'cust-503' }));
     expect(err).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     expect(sim().counters().total).toBe(1);
   });
@@ -161,7 +151,7 @@ describe('ErpWriter projects', () => {
     expect(co.erpChangeOrderId).toMatch(/^\d+$/);
     expect(p.externalIds).toContainEqual({ system: 'PSA', id: '39999' });
 
-    const wrong = await failure(erp().setProjectBudget(job.id, { amount: '1.00', currency: currency === 'JPY' ? 'USD' : 'JPY' }, { idempotencyKey: 'budget-2' }));
+    const wrong = await sourceFailure(erp().setProjectBudget(job.id, { amount: '1.00', currency: currency === 'JPY' ? 'USD' : 'JPY' }, { idempotencyKey: 'budget-2' }));
     expect(wrong.code).toBe('REJECTED');
     expect(wrong.message).toContain(`job ${job.id}`);
 
@@ -180,10 +170,10 @@ describe('ErpWriter projects', () => {
   });
 
   it('NOT_FOUND for an unknown job', async () => {
-    const err = await failure(erp().getProjectBudget('999999'));
+    const err = await sourceFailure(erp().getProjectBudget('999999'));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.message).toContain('job 999999');
-    expect((await failure(erp().cancelProject('999999', 'x', { idempotencyKey: 'c-x' }))).code).toBe('NOT_FOUND');
+    expect((await sourceFailure(erp().cancelProject('999999', 'x', { idempotencyKey: 'c-x' }))).code).toBe('NOT_FOUND');
   });
 });
 
@@ -225,7 +215,7 @@ describe('ErpWriter invoices, payments and billing positions', () => {
     const paidAgain = await erp().recordPayment({ erpInvoiceId, amount: { amount: '349.98', currency: job.currency } }, { idempotencyKey: 'pay-1' });
     expect(paidAgain.erpPaymentId).toBe(paid.erpPaymentId);
     expect(paid.invoice).toMatchObject({ status: 'PARTIALLY_PAID', balance: { amount: '1000.00', currency: job.currency } });
-    const tooMuch = await failure(erp().recordPayment({ erpInvoiceId, amount: { amount: '5000.00', currency: job.currency } }, { idempotencyKey: 'pay-2' }));
+    const tooMuch = await sourceFailure(erp().recordPayment({ erpInvoiceId, amount: { amount: '5000.00', currency: job.currency } }, { idempotencyKey: 'pay-2' }));
     expect(tooMuch.code).toBe('REJECTED');
     expect(tooMuch.message).toContain(`invoice ${erpInvoiceId}`);
     expect(tooMuch.message).toContain('exceeds the amount remaining');
@@ -239,10 +229,10 @@ describe('ErpWriter invoices, payments and billing positions', () => {
   });
 
   it('NOT_FOUND for an unknown invoice or customer; an invoice without lines is refused before any call', async () => {
-    expect((await failure(erp().getInvoice('99999999'))).code).toBe('NOT_FOUND');
-    expect((await failure(erp().customerBilling('99999999'))).code).toBe('NOT_FOUND');
+    expect((await sourceFailure(erp().getInvoice('99999999'))).code).toBe('NOT_FOUND');
+    expect((await sourceFailure(erp().customerBilling('99999999'))).code).toBe('NOT_FOUND');
     sim().resetCounters();
-    const err = await failure(erp().createInvoice({ erpCustomerId: '1001', erpJobId: null, lines: [] }, { idempotencyKey: 'inv-empty' }));
+    const err = await sourceFailure(erp().createInvoice({ erpCustomerId: '1001', erpJobId: null, lines: [] }, { idempotencyKey: 'inv-empty' }));
     expect(err.code).toBe('REJECTED');
     expect(sim().counters().total).toBe(0);
   });

@@ -2,7 +2,7 @@ import type { Customer, Invoice, Money, ProjectStatus } from '../../canonical-sc
 import { createLogger } from '../../lib';
 import type { SystemConfig } from '../config';
 import { VendorHttpClient } from '../http/http-client';
-import { SourceError, sourceErrorInContext } from '../http/source-error';
+import { SourceError, inSourceContext } from '../http/source-error';
 import { moneyFromVendor } from '../shared/mapping';
 import type { ErpWriter, WriteOptions } from '../writes';
 import { ErpAdapter, type ErpAdapterOptions } from './erp-adapter';
@@ -54,7 +54,7 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
       const rec = await this.client.getRecord('customer', eid, restRecordWire, opts.signal);
       return { erpCustomerId: rec.id };
     };
-    try {
+    return inSourceContext('ERP', what, async () => {
       try {
         return await patched('patch');
       } catch (e) {
@@ -66,10 +66,8 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
       } catch (e) {
         if (!(e instanceof SourceError && e.vendorCode === 'DUP_RCRD')) throw e;
       }
-      return await patched('patch-after-duplicate');
-    } catch (e) {
-      throw sourceErrorInContext(e, 'ERP', what);
-    }
+      return patched('patch-after-duplicate');
+    });
   }
 
   /**
@@ -84,7 +82,7 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
     opts: WriteOptions,
   ): Promise<{ erpJobId: string; code: string }> {
     const what = `ERP job for CRM Opportunity ${project.crmOpportunityId} (${project.name})`;
-    return this.inContext(what, async () => {
+    return inSourceContext('ERP', what, async () => {
       const existing = await this.client.suiteqlAll(
         `SELECT id, entityid, entitystatus FROM job WHERE custentity_sf_opportunity_id = ${suiteqlLiteral(project.crmOpportunityId)}`,
         jobRow.pick({ id: true, entityid: true, entitystatus: true }),
@@ -135,7 +133,7 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
     change: { description: string; amount: Money; approvedAt: string },
     opts: WriteOptions,
   ): Promise<{ erpChangeOrderId: string }> {
-    return this.inContext(`ERP change order on job ${erpJobId} (${change.description})`, async () => {
+    return inSourceContext('ERP', `ERP change order on job ${erpJobId} (${change.description})`, async () => {
       const body = changeOrderToRecord({ description: change.description, budgetDelta: change.amount, approvedAt: change.approvedAt }, { erpJobId });
       const { id } = await this.client.createRecord('customrecord_change_order', body, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
       return { erpChangeOrderId: id };
@@ -172,7 +170,7 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
     const currencies = [...new Set(invoice.lines.map((l) => l.rate.currency))];
     if (currencies.length > 1) throw new SourceError('REJECTED', 'ERP', `${what}: the lines mix currencies (${currencies.join(', ')}); an invoice has one currency`);
     const body = newInvoiceBody({ ...invoice, currency: currencies[0], tranDate: this.today() });
-    return this.inContext(what, async () => {
+    return inSourceContext('ERP', what, async () => {
       const { id } = await this.client.createRecord('invoice', body, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
       return { erpInvoiceId: id, invoice: await this.readInvoice(id, opts.signal) };
     });
@@ -181,7 +179,7 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
   /** `POST customerPayment` (customer and currency default to the invoice's), then the invoice. Calls: 3. */
   async recordPayment(payment: { erpInvoiceId: string; amount: Money }, opts: WriteOptions): Promise<{ erpPaymentId: string; invoice: Invoice }> {
     const what = `ERP payment of ${payment.amount.amount} ${payment.amount.currency} on invoice ${payment.erpInvoiceId}`;
-    return this.inContext(what, async () => {
+    return inSourceContext('ERP', what, async () => {
       const { id } = await this.client.createRecord(
         'customerPayment',
         newPaymentBody({ ...payment, tranDate: this.today() }),
@@ -193,12 +191,12 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
 
   /** `GET invoice` and its customer's external id. Calls: 2. */
   async getInvoice(erpInvoiceId: string, signal?: AbortSignal): Promise<Invoice> {
-    return this.inContext(`ERP invoice ${erpInvoiceId}`, () => this.readInvoice(erpInvoiceId, signal));
+    return inSourceContext('ERP', `ERP invoice ${erpInvoiceId}`, () => this.readInvoice(erpInvoiceId, signal));
   }
 
   /** One SuiteQL call for the customer's invoices (a second for its currency when it has none). */
   async customerBilling(erpCustomerId: string, signal?: AbortSignal): Promise<ErpCustomerBilling> {
-    return this.inContext(`ERP customer ${erpCustomerId} billing`, async () => {
+    return inSourceContext('ERP', `ERP customer ${erpCustomerId} billing`, async () => {
       if (!isNetSuiteId(erpCustomerId)) throw new SourceError('NOT_FOUND', 'ERP', 'not a NetSuite customer id');
       const rows = await this.client.suiteqlAll(`SELECT ${BILLING_COLUMNS} FROM invoice WHERE entity = ${erpCustomerId}`, invoiceRow, signal);
       let currency = rows[0]?.currency;
@@ -214,7 +212,7 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
 
   /** Every customer's billing position: two SuiteQL queries (all invoices, all customers' currencies), paged. */
   async listCustomerBilling(signal?: AbortSignal): Promise<({ erpCustomerId: string } & ErpCustomerBilling)[]> {
-    return this.inContext('ERP billing positions', async () => {
+    return inSourceContext('ERP', 'ERP billing positions', async () => {
       const [invoices, customers] = await Promise.all([
         this.client.suiteqlAll(`SELECT ${BILLING_COLUMNS} FROM invoice`, invoiceRow, signal),
         this.client.suiteqlAll('SELECT id, currency FROM customer', customerRow, signal),
@@ -241,27 +239,19 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
   }
 
   private async getJob(erpJobId: string, signal?: AbortSignal): Promise<RestJob> {
-    return this.inContext(`ERP job ${erpJobId}`, async () => {
+    return inSourceContext('ERP', `ERP job ${erpJobId}`, async () => {
       if (!isNetSuiteId(erpJobId)) throw new SourceError('NOT_FOUND', 'ERP', 'not a NetSuite job id');
       return this.client.getRecord('job', erpJobId, restJobWire, signal);
     });
   }
 
   private async patchJob(erpJobId: string, body: object, opts: WriteOptions): Promise<void> {
-    await this.inContext(`ERP job ${erpJobId}`, async () => {
+    await inSourceContext('ERP', `ERP job ${erpJobId}`, async () => {
       if (!isNetSuiteId(erpJobId)) throw new SourceError('NOT_FOUND', 'ERP', 'not a NetSuite job id');
       await this.client.updateRecord('job', erpJobId, body, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
     });
   }
 
-  /** Runs `call`; a failure is rethrown naming `what` (the record), see {@link sourceErrorInContext}. */
-  private async inContext<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      throw sourceErrorInContext(e, 'ERP', what);
-    }
-  }
 }
 
 function jobBudget(job: RestJob): Money | null {

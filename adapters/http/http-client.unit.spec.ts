@@ -5,6 +5,7 @@ import { createLogger } from '../../lib';
 import { systemConfig } from '../config';
 import { VendorHttpClient } from './http-client';
 import { ensureSourceError, parseRetryAfter, SourceError, sourceErrorFromStatus } from './source-error';
+import { sourceFailure } from '../../test/support/source-failure';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -50,16 +51,6 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected a SourceError');
-}
-
 describe('VendorHttpClient', () => {
   it('sends the bearer token, parses and validates JSON, passes unknown fields through', async () => {
     handler = (_q, res) => json(res, 200, { id: 'a', n: 1, extra: true });
@@ -78,7 +69,7 @@ describe('VendorHttpClient', () => {
       res.end('{"records": [tru');
     };
     const c = client();
-    const err = await failure(c.json(get, itemSchema));
+    const err = await sourceFailure(c.json(get, itemSchema));
     expect(err.code).toBe('BAD_RESPONSE');
     expect(err.retryable).toBe(false);
     expect(seen).toHaveLength(1);
@@ -86,7 +77,7 @@ describe('VendorHttpClient', () => {
 
   it('turns a body of the wrong shape into BAD_RESPONSE naming the field', async () => {
     handler = (_q, res) => json(res, 200, { id: 'a', n: 'one' });
-    const err = await failure(client().json(get, itemSchema));
+    const err = await sourceFailure(client().json(get, itemSchema));
     expect(err.code).toBe('BAD_RESPONSE');
     expect(err.message).toMatch(/n: /);
   });
@@ -94,7 +85,7 @@ describe('VendorHttpClient', () => {
   it('retries a 5xx read with backoff, then fails UNAVAILABLE', async () => {
     handler = (_q, res) => json(res, 503, [{ message: 'down for maintenance', errorCode: 'SERVER_UNAVAILABLE' }]);
     const c = client({ readRetries: 2 });
-    const err = await failure(c.json(get, itemSchema));
+    const err = await sourceFailure(c.json(get, itemSchema));
     expect(err).toMatchObject({ code: 'UNAVAILABLE', status: 503, system: 'CRM', retryable: true });
     expect(err.message).toContain('down for maintenance');
     expect(seen).toHaveLength(3);
@@ -111,7 +102,7 @@ describe('VendorHttpClient', () => {
 
   it('does not retry writes, and sends the Idempotency-Key', async () => {
     handler = (_q, res) => json(res, 503, {});
-    const err = await failure(client().send({ method: 'POST', path: '/thing', endpoint: 'POST /thing', body: { a: 1 }, idempotencyKey: 'k-1' }));
+    const err = await sourceFailure(client().send({ method: 'POST', path: '/thing', endpoint: 'POST /thing', body: { a: 1 }, idempotencyKey: 'k-1' }));
     expect(err.code).toBe('UNAVAILABLE');
     expect(seen).toHaveLength(1);
     expect(seen[0].headers['idempotency-key']).toBe('k-1');
@@ -132,7 +123,7 @@ describe('VendorHttpClient', () => {
   it('fails at once with RATE_LIMITED when Retry-After exceeds the cap', async () => {
     handler = (_q, res) => json(res, 429, [{ message: 'slow down', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], { 'retry-after': '10' });
     const started = Date.now();
-    const err = await failure(client({ maxRetryAfterMs: 2000 }).json(get, itemSchema));
+    const err = await sourceFailure(client({ maxRetryAfterMs: 2000 }).json(get, itemSchema));
     expect(err).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 10_000, vendorCode: 'REQUEST_LIMIT_EXCEEDED' });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(seen).toHaveLength(1);
@@ -146,7 +137,7 @@ describe('VendorHttpClient', () => {
     [422, 'REJECTED'],
   ] as const)('maps %i to %s without retrying', async (status, code) => {
     handler = (_q, res) => json(res, status, { type: 'x', title: 'Bad', status, 'o:errorDetails': [{ detail: 'Invalid search query', 'o:errorCode': 'INVALID_PARAMETER' }] });
-    const err = await failure(client().json(get, itemSchema));
+    const err = await sourceFailure(client().json(get, itemSchema));
     expect(err).toMatchObject({ code, status, retryable: false });
     expect(err.message).toContain('Invalid search query');
     expect(seen).toHaveLength(1);
@@ -154,19 +145,19 @@ describe('VendorHttpClient', () => {
 
   it('times out a slow answer as TIMEOUT (after retries)', async () => {
     handler = (_q, res) => setTimeout(() => json(res, 200, { id: 'd', n: 4 }), 500);
-    const err = await failure(client({ timeoutMs: 100, readRetries: 1 }).json(get, itemSchema));
+    const err = await sourceFailure(client({ timeoutMs: 100, readRetries: 1 }).json(get, itemSchema));
     expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
     expect(seen).toHaveLength(2);
   });
 
   it('maps a reset connection to UNAVAILABLE', async () => {
     handler = (req) => req.socket.destroy();
-    const err = await failure(client({ readRetries: 0 }).json(get, itemSchema));
+    const err = await sourceFailure(client({ readRetries: 0 }).json(get, itemSchema));
     expect(err.code).toBe('UNAVAILABLE');
   });
 
   it('maps a refused connection to UNAVAILABLE', async () => {
-    const err = await failure(client({ baseUrl: 'http://127.0.0.1:1', readRetries: 0 }).json(get, itemSchema));
+    const err = await sourceFailure(client({ baseUrl: 'http://127.0.0.1:1', readRetries: 0 }).json(get, itemSchema));
     expect(err.code).toBe('UNAVAILABLE');
   });
 });

@@ -9,6 +9,7 @@ export {
   vendorErrorDetail,
   vendorErrorFields,
   sourceErrorInContext,
+  inSourceContext,
 } from './source-error';
 export type { SourceErrorCode, SourceErrorOptions } from './source-error';
 export { VendorHttpClient } from './http-client';

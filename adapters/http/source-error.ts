@@ -243,3 +243,12 @@ export function sourceErrorInContext(error: unknown, system: SourceSystem, conte
     cause: e,
   });
 }
+
+/** Runs `call`; a failure is rethrown naming `context` (the record), see {@link sourceErrorInContext}. */
+export async function inSourceContext<T>(system: SourceSystem, context: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw sourceErrorInContext(e, system, context);
+  }
+}

@@ -1,7 +1,7 @@
 /** The PSA writer (PsaWriter) against the PSA simulator: effects read back through Kantata's API, idempotency, refusals, no write retries. */
 import { canonicalId } from '../../canonical-schema';
-import { SourceError } from '../http/source-error';
 import { startSimulatedAdapters, type SimulatedAdapters } from '../testing/simulated-adapters';
+import { sourceFailure } from '../../test/support/source-failure';
 
 let env: SimulatedAdapters;
 beforeAll(async () => {
@@ -14,16 +14,6 @@ afterEach(() => env.sim.PSA.clearFaults());
 
 const psa = () => env.adapters.PSA;
 const sim = () => env.systems.psa;
-
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const entry = (id: string) => sim().snapshot().timeEntries.find((t) => t.id === id)!;
 
@@ -54,7 +44,7 @@ describe('PsaWriter workspaces and assignments', () => {
   it('sets the budget, refusing another currency before writing', async () => {
     await psa().setWorkspaceBudget(workspaceId, { amount: '61234.57', currency: 'USD' }, { idempotencyKey: 'ws-b1' });
     expect((await psa().client.get('workspaces', workspaceId)).record.price_in_cents).toBe(6_123_457);
-    const err = await failure(psa().setWorkspaceBudget(workspaceId, { amount: '1.00', currency: 'EUR' }, { idempotencyKey: 'ws-b2' }));
+    const err = await sourceFailure(psa().setWorkspaceBudget(workspaceId, { amount: '1.00', currency: 'EUR' }, { idempotencyKey: 'ws-b2' }));
     expect(err.code).toBe('REJECTED');
     expect(err.message).toContain(`workspace ${workspaceId}`);
     expect((await psa().client.get('workspaces', workspaceId)).record.price_in_cents).toBe(6_123_457);
@@ -76,7 +66,7 @@ describe('PsaWriter workspaces and assignments', () => {
     });
 
     // a second non-cancelled assignment of the same user is a Kantata validation error naming the field
-    const dup = await failure(psa().createAssignment(a, { idempotencyKey: 'as-2' }));
+    const dup = await sourceFailure(psa().createAssignment(a, { idempotencyKey: 'as-2' }));
     expect(dup).toMatchObject({ code: 'REJECTED', retryable: false });
     expect(dup.message).toContain('fields: user_id');
 
@@ -92,10 +82,10 @@ describe('PsaWriter workspaces and assignments', () => {
   });
 
   it('NOT_FOUND for an unknown user or workspace', async () => {
-    const err = await failure(psa().staffingFacts('999999', workspaceId));
+    const err = await sourceFailure(psa().staffingFacts('999999', workspaceId));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.message).toContain('user 999999');
-    expect((await failure(psa().cancelWorkspace('999999', { idempotencyKey: 'nf' }))).code).toBe('NOT_FOUND');
+    expect((await sourceFailure(psa().cancelWorkspace('999999', { idempotencyKey: 'nf' }))).code).toBe('NOT_FOUND');
   });
 });
 
@@ -119,7 +109,7 @@ describe('PsaWriter time', () => {
     ]);
     expect(entry(r.psaTimeEntryIds[0])).toMatchObject({ time_in_minutes: 450, status: 'submitted', date_performed: '2025-06-02' });
 
-    const bad = await failure(psa().createTimeEntries([entries[0], { ...entries[1], hours: 30 }], { idempotencyKey: 'te-bad' }));
+    const bad = await sourceFailure(psa().createTimeEntries([entries[0], { ...entries[1], hours: 30 }], { idempotencyKey: 'te-bad' }));
     expect(bad.code).toBe('REJECTED');
     expect(bad.message).toContain('time_in_minutes');
     expect(sim().snapshot().timeEntries.length).toBe(before + 2);
@@ -140,11 +130,11 @@ describe('PsaWriter time', () => {
 
     const invoiced = env.world.psa.timeEntries.find((t) => t.status === 'invoiced')!;
     const submitted = env.world.psa.timeEntries.find((t) => t.status === 'submitted')!;
-    const err = await failure(psa().approveTimeEntries([submitted.id, invoiced.id], { idempotencyKey: 'ap-3' }));
+    const err = await sourceFailure(psa().approveTimeEntries([submitted.id, invoiced.id], { idempotencyKey: 'ap-3' }));
     expect(err.code).toBe('REJECTED');
     expect(err.message).toContain(`${invoiced.id} (invoiced)`);
     expect(entry(submitted.id).status).toBe('submitted');
-    expect((await failure(psa().approveTimeEntries(['999999999'], { idempotencyKey: 'ap-4' }))).code).toBe('NOT_FOUND');
+    expect((await sourceFailure(psa().approveTimeEntries(['999999999'], { idempotencyKey: 'ap-4' }))).code).toBe('NOT_FOUND');
   });
 
   it('finds approved unbilled time with rates, marks it invoiced once, and then finds none', async () => {
@@ -171,7 +161,7 @@ describe('PsaWriter time', () => {
     expect(ids.every((id) => entry(id).status === 'invoiced' && entry(id).invoice_reference === '29999')).toBe(true);
     expect(await psa().unbilledApprovedTime(w.id, '2099-12-31')).toEqual([]);
 
-    const err = await failure(psa().markTimeInvoiced(ids.slice(0, 1), '30000', { idempotencyKey: 'inv-2' }));
+    const err = await sourceFailure(psa().markTimeInvoiced(ids.slice(0, 1), '30000', { idempotencyKey: 'inv-2' }));
     expect(err.code).toBe('REJECTED');
     expect(err.message).toContain('already invoiced');
   });
@@ -184,7 +174,7 @@ describe('PsaWriter time', () => {
     );
     sim().setFaults({ error5xx: true });
     sim().resetCounters();
-    const err = await failure(psa().createTimeEntries([{ psaUserId: userId, psaWorkspaceId: ws().id, date: '2025-05-09', hours: 1, billable: true, notes: null }], { idempotencyKey: 'te-4' }));
+    const err = await sourceFailure(psa().createTimeEntries([{ psaUserId: userId, psaWorkspaceId: ws().id, date: '2025-05-09', hours: 1, billable: true, notes: null }], { idempotencyKey: 'te-4' }));
     expect(err).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     expect(sim().counters().byEndpoint['POST /api/v1/time_entries']).toBe(1);
     sim().clearFaults();
@@ -197,7 +187,7 @@ describe('PsaWriter time', () => {
       sim().resetCounters();
       return out;
     }) as typeof api.client.listAll;
-    const err2 = await failure(api.approveTimeEntries(psaTimeEntryIds, { idempotencyKey: 'ap-5' }));
+    const err2 = await sourceFailure(api.approveTimeEntries(psaTimeEntryIds, { idempotencyKey: 'ap-5' }));
     expect(err2).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     expect(err2.message).toMatch(/time_entries \d+/);
     expect(sim().counters().byEndpoint).toEqual({ 'PUT /api/v1/time_entries/:id': 4 });

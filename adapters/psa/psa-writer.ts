@@ -2,7 +2,7 @@ import type { Assignment, Money, TimeEntry, TimeEntryStatus } from '../../canoni
 import { createLogger, type Logger } from '../../lib';
 import type { SystemConfig } from '../config';
 import { VendorHttpClient } from '../http/http-client';
-import { SourceError, sourceErrorInContext } from '../http/source-error';
+import { SourceError, inSourceContext } from '../http/source-error';
 import { mapLimit } from '../shared/concurrency';
 import { chunk, moneyFromCents, unique } from '../shared/mapping';
 import type { PsaWriter, StaffingFacts, WriteOptions } from '../writes';
@@ -46,7 +46,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
     workspace: { erpJobId: string; title: string; budget: Money; startDate: string | null; endDate: string | null },
     opts: WriteOptions,
   ): Promise<{ psaWorkspaceId: string }> {
-    return this.inContext(`PSA workspace for ERP job ${workspace.erpJobId} (${workspace.title})`, async () => {
+    return inSourceContext('PSA', `PSA workspace for ERP job ${workspace.erpJobId} (${workspace.title})`, async () => {
       const { records } = await this.client.listAll('workspaces', { filters: { external_reference: workspace.erpJobId }, signal: opts.signal });
       const today = new Date().toISOString().slice(0, 10);
       const status = workspace.startDate === null || workspace.startDate > today ? 'PLANNED' : 'ACTIVE';
@@ -70,7 +70,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
 
   /** `PUT workspaces/{id}` status cancelled. Calls: 1. */
   async cancelWorkspace(psaWorkspaceId: string, opts: WriteOptions): Promise<void> {
-    await this.inContext(`PSA workspace ${psaWorkspaceId}`, async () => {
+    await inSourceContext('PSA', `PSA workspace ${psaWorkspaceId}`, async () => {
       this.assertId('workspaces', psaWorkspaceId);
       await this.client.update('workspaces', psaWorkspaceId, workspaceStatusBody('CANCELLED'), { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
     });
@@ -78,7 +78,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
 
   /** `GET workspaces/{id}` (the budget must be in its currency), then `PUT` `price_in_cents`. Calls: 2. */
   async setWorkspaceBudget(psaWorkspaceId: string, budget: Money, opts: WriteOptions): Promise<void> {
-    await this.inContext(`PSA workspace ${psaWorkspaceId}`, async () => {
+    await inSourceContext('PSA', `PSA workspace ${psaWorkspaceId}`, async () => {
       this.assertId('workspaces', psaWorkspaceId);
       const { record } = await this.client.get('workspaces', psaWorkspaceId, { signal: opts.signal });
       const currency = record.currency ?? 'USD';
@@ -91,13 +91,13 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
 
   /** The user, the workspace, and the workspace resources of each (four reads in parallel). */
   async staffingFacts(psaUserId: string, psaWorkspaceId: string, signal?: AbortSignal): Promise<StaffingFacts> {
-    return this.inContext(`PSA staffing of user ${psaUserId} on workspace ${psaWorkspaceId}`, async () => {
+    return inSourceContext('PSA', `PSA staffing of user ${psaUserId} on workspace ${psaWorkspaceId}`, async () => {
       this.assertId('users', psaUserId);
       this.assertId('workspaces', psaWorkspaceId);
       const include = ['workspace'];
       const [user, workspace, ofUser, ofWorkspace] = await Promise.all([
-        this.inContext(`PSA user ${psaUserId}`, () => this.client.get('users', psaUserId, { signal })),
-        this.inContext(`PSA workspace ${psaWorkspaceId}`, () => this.client.get('workspaces', psaWorkspaceId, { signal })),
+        inSourceContext('PSA', `PSA user ${psaUserId}`, () => this.client.get('users', psaUserId, { signal })),
+        inSourceContext('PSA', `PSA workspace ${psaWorkspaceId}`, () => this.client.get('workspaces', psaWorkspaceId, { signal })),
         this.client.listAll('workspace_resources', { filters: { user_id: psaUserId }, include, signal }),
         this.client.listAll('workspace_resources', { filters: { workspace_id: psaWorkspaceId }, include, signal }),
       ]);
@@ -131,7 +131,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
     assignment: { psaWorkspaceId: string; psaUserId: string; role: string; plannedHours: number; billRate: Money },
     opts: WriteOptions,
   ): Promise<{ psaAssignmentId: string; assignment: Assignment }> {
-    return this.inContext(`PSA workspace_resources for user ${assignment.psaUserId} on workspace ${assignment.psaWorkspaceId} (${assignment.role})`, async () => {
+    return inSourceContext('PSA', `PSA workspace_resources for user ${assignment.psaUserId} on workspace ${assignment.psaWorkspaceId} (${assignment.role})`, async () => {
       this.assertId('workspaces', assignment.psaWorkspaceId);
       const { record: workspace } = await this.client.get('workspaces', assignment.psaWorkspaceId, { signal: opts.signal });
       if (!workspace.external_reference) {
@@ -154,7 +154,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
     opts: WriteOptions,
   ): Promise<{ psaTimeEntryIds: string[]; entries: TimeEntry[] }> {
     if (entries.length === 0) return { psaTimeEntryIds: [], entries: [] };
-    return this.inContext(`PSA time_entries create (${entries.length} entries)`, async () => {
+    return inSourceContext('PSA', `PSA time_entries create (${entries.length} entries)`, async () => {
       const bodies = entries.map((e) =>
         timeEntryToPsa({ date: e.date, hours: e.hours, billable: e.billable, status: 'SUBMITTED', notes: e.notes }, { psaUserId: e.psaUserId, psaWorkspaceId: e.psaWorkspaceId }),
       );
@@ -172,7 +172,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
    * before writing anything, then one `PUT` per entry not yet approved. Calls: 1 + n.
    */
   async approveTimeEntries(psaTimeEntryIds: readonly string[], opts: WriteOptions): Promise<{ entries: TimeEntry[] }> {
-    return this.inContext('PSA time_entries approval', async () => {
+    return inSourceContext('PSA', 'PSA time_entries approval', async () => {
       const { records, workspaces } = await this.readEntries(psaTimeEntryIds, opts.signal);
       const refused = records.filter((t) => t.status === 'invoiced' || t.status === 'rejected');
       if (refused.length > 0) {
@@ -194,7 +194,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
     periodEnd: string,
     signal?: AbortSignal,
   ): Promise<{ psaTimeEntryId: string; psaUserId: string; resourceName: string; hours: number; rate: Money }[]> {
-    return this.inContext(`PSA unbilled time of workspace ${psaWorkspaceId} to ${periodEnd}`, async () => {
+    return inSourceContext('PSA', `PSA unbilled time of workspace ${psaWorkspaceId} to ${periodEnd}`, async () => {
       this.assertId('workspaces', psaWorkspaceId);
       const [time, resources] = await Promise.all([
         this.client.listAll('time_entries', { filters: { workspace_id: psaWorkspaceId }, signal }),
@@ -242,7 +242,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
    * (`status` invoiced, `invoice_reference`). Calls: 1 + n.
    */
   async markTimeInvoiced(psaTimeEntryIds: readonly string[], erpInvoiceId: string, opts: WriteOptions): Promise<void> {
-    await this.inContext(`PSA time_entries invoicing on ERP invoice ${erpInvoiceId}`, async () => {
+    await inSourceContext('PSA', `PSA time_entries invoicing on ERP invoice ${erpInvoiceId}`, async () => {
       const { records } = await this.readEntries(psaTimeEntryIds, opts.signal);
       const elsewhere = records.filter((t) => t.status === 'invoiced' && t.invoice_reference !== erpInvoiceId);
       if (elsewhere.length > 0) {
@@ -280,7 +280,7 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
     const vendorTarget = TIME_ENTRY_STATUS.toVendor(target);
     const todo = records.filter((t) => t.status !== vendorTarget);
     const updated = await mapLimit(todo, PSA_WRITE_CONCURRENCY, (t) =>
-      this.inContext(`PSA time_entries ${t.id}`, () =>
+      inSourceContext('PSA', `PSA time_entries ${t.id}`, () =>
         this.client.update('time_entries', t.id, timeEntryStatusBody(target, erpInvoiceId), { idempotencyKey: `${opts.idempotencyKey}:${t.id}`, signal: opts.signal }),
       ),
     );
@@ -313,13 +313,6 @@ export class PsaSystemApi extends PsaAdapter implements PsaWriter {
     if (!isKantataId(id)) throw new SourceError('NOT_FOUND', 'PSA', `${object}: not a Kantata id: ${JSON.stringify(id)}`);
   }
 
-  private async inContext<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      throw sourceErrorInContext(e, 'PSA', what);
-    }
-  }
 }
 
 function describeEntries(entries: readonly TimeEntryWire[]): string {

@@ -21,6 +21,7 @@ import {
 import {
   type WebhookConfig,
   WebhookConfigError,
+  defaultWebhookConfig,
   type WebhookDelivery,
   type WebhookPatch,
   WebhookSender,
@@ -130,7 +131,7 @@ class SystemServer<D> implements RunningSystem<D> {
     this.current = { ...this.defaults };
     this.webhooks = new WebhookSender(
       this.system,
-      options.webhook ?? { url: null, secret: `${options.name}-dev-webhook-secret`, enabled: true, retryBaseMs: 500, maxAttempts: 6 },
+      options.webhook ?? defaultWebhookConfig(`${options.name}-dev-webhook-secret`),
       this.log.child({ part: 'webhooks' }),
     );
     if (options.file) {
@@ -396,6 +397,21 @@ class SystemServer<D> implements RunningSystem<D> {
 
   private async onAdmin(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
     const reply = (status: number, body: unknown) => this.send(res, status, body, {}, false);
+    /** A JSON body applied by `apply`; a body that is not JSON, or `invalid` thrown, is a 400. */
+    const putPatch = async (apply: (patch: unknown) => unknown, invalid: new (message: string) => Error) => {
+      let patch: unknown;
+      try {
+        patch = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      } catch {
+        return reply(400, { error: 'body must be JSON' });
+      }
+      try {
+        return reply(200, apply(patch));
+      } catch (e) {
+        if (e instanceof invalid) return reply(400, { error: e.message });
+        throw e;
+      }
+    };
     if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return reply(403, { error: 'the admin API answers loopback callers only' });
     const route = `${method} ${path.replace(/\/+$/, '')}`;
     switch (route) {
@@ -405,20 +421,8 @@ class SystemServer<D> implements RunningSystem<D> {
         return reply(200, this.faults);
       case 'DELETE /__admin/faults':
         return reply(200, this.clearFaults());
-      case 'PUT /__admin/faults': {
-        let patch: unknown;
-        try {
-          patch = JSON.parse((await readBody(req)).toString('utf8') || '{}');
-        } catch {
-          return reply(400, { error: 'body must be JSON' });
-        }
-        try {
-          return reply(200, this.setFaults(patch as FaultsPatch));
-        } catch (e) {
-          if (e instanceof FaultsError) return reply(400, { error: e.message });
-          throw e;
-        }
-      }
+      case 'PUT /__admin/faults':
+        return putPatch((patch) => this.setFaults(patch as FaultsPatch), FaultsError);
       case 'GET /__admin/counters':
         return reply(200, this.counters());
       case 'POST /__admin/counters/reset':
@@ -426,20 +430,8 @@ class SystemServer<D> implements RunningSystem<D> {
         return reply(200, this.counters());
       case 'GET /__admin/webhooks':
         return reply(200, { ...this.webhook(), deliveries: this.webhookDeliveries() });
-      case 'PUT /__admin/webhooks': {
-        let patch: unknown;
-        try {
-          patch = JSON.parse((await readBody(req)).toString('utf8') || '{}');
-        } catch {
-          return reply(400, { error: 'body must be JSON' });
-        }
-        try {
-          return reply(200, this.setWebhook(patch as WebhookPatch));
-        } catch (e) {
-          if (e instanceof WebhookConfigError) return reply(400, { error: e.message });
-          throw e;
-        }
-      }
+      case 'PUT /__admin/webhooks':
+        return putPatch((patch) => this.setWebhook(patch as WebhookPatch), WebhookConfigError);
       default: {
         const redeliver = /^POST \/__admin\/webhooks\/([^/]+)\/redeliver$/.exec(route);
         if (redeliver) {

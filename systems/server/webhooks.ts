@@ -16,6 +16,11 @@ export interface WebhookConfig {
   maxAttempts: number;
 }
 
+/** The settings a simulator starts with: no URL (nothing is sent), retries 500 ms doubling, 6 attempts. */
+export function defaultWebhookConfig(secret: string): WebhookConfig {
+  return { url: null, secret, enabled: true, retryBaseMs: 500, maxAttempts: 6 };
+}
+
 /** A partial update of the webhook settings (the admin API and `RunningSystem.setWebhook`). */
 export type WebhookPatch = Partial<Pick<WebhookConfig, 'url' | 'secret' | 'enabled' | 'retryBaseMs' | 'maxAttempts'>>;
 
