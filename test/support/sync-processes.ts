@@ -45,7 +45,9 @@ export async function startSharedEnv(opts: { latencyMs: number; erpConcurrency?:
     TANDEM_ERP_TOKEN: systems.erp.token,
     TANDEM_PSA_URL: systems.psa.url,
     TANDEM_PSA_TOKEN: systems.psa.token,
-    TANDEM_ADAPTER_TIMEOUT_MS: '2000',
+    // generous: these suites count calls, and a timeout on a loaded 2-core machine
+    // (the simulators share the jest process) would retry a step legitimately
+    TANDEM_ADAPTER_TIMEOUT_MS: '10000',
     LOG_LEVEL: process.env.TANDEM_CHILD_LOG_LEVEL ?? 'silent',
   };
   return {
