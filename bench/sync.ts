@@ -20,8 +20,8 @@ import { dropSchema, postgresReachable, urlWithSchema } from '../store/test-supp
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
 
 const N = Number(process.env.BENCH_SYNC_N ?? 1000);
-/** which runs: `A`, `B` or `AB` (quick looks at one of them) */
-const RUNS = process.env.BENCH_SYNC_RUNS ?? 'AB';
+/** which runs, by letter: `A` (PGlite on its own thread), `P` (PGlite on the calling thread, docs/decisions/store-pglite-thread.md), `B` (PostgreSQL, two worker processes) */
+const RUNS = process.env.BENCH_SYNC_RUNS ?? 'APB';
 const LATENCY_MS = 20;
 const ERP_CONCURRENCY = 10;
 const CLIENT_CONCURRENCY = 16;
@@ -68,7 +68,7 @@ async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess>
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
-async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgres'; databaseUrl: string; workerProcesses: number }) {
+async function runOnce(label: string, mode: { kind: 'pglite'; thread: boolean } | { kind: 'postgres'; databaseUrl: string; workerProcesses: number }) {
   const sys = await startSystemsChild();
   for (const s of ['CRM', 'ERP', 'PSA'] as const) {
     process.env[`TANDEM_${s}_URL`] = sys.systems[s].url;
@@ -86,7 +86,7 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
       webhookPort: 0,
       reconcileIntervalSeconds: 0,
     },
-    store: mode.kind === 'pglite' ? { memory: true } : { databaseUrl: mode.databaseUrl },
+    store: mode.kind === 'pglite' ? { memory: true, thread: mode.thread } : { databaseUrl: mode.databaseUrl },
     workers: { concurrency: WORKER_CONCURRENCY, perSystemLimit: { ERP: ERP_CONCURRENCY } },
   });
   const workerProcs: ChildProcess[] = [];
@@ -137,6 +137,7 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
     const query = `mutation($o: ID!, $k: String!) { convertOpportunity(opportunityId: $o, idempotencyKey: $k) { id status } }`;
     const started = Date.now();
     const cpuBefore = process.cpuUsage();
+    tandem.store.resetRoundTrips();
     let next = 0;
     let doneCount = 0;
     const progress = setInterval(() => {
@@ -174,6 +175,7 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
     }
     clearInterval(progress);
     const cpu = process.cpuUsage(cpuBefore);
+    const roundTrips = tandem.store.roundTrips();
     process.stdout.write(`  [${label}] all ${N} ended after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
     const rows = await tandem.store.prisma.syncTransaction.findMany({ where: { id: { in: ids } }, select: { status: true, createdAt: true, finishedAt: true } });
@@ -191,7 +193,7 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
     const byStatus429 = (['CRM', 'ERP', 'PSA'] as const).reduce((n, s) => n + (counters[s].byStatus['429'] ?? 0), 0);
     const result = {
       label,
-      store: mode.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL',
+      store: mode.kind === 'pglite' ? `embedded PGlite (${mode.thread ? 'own thread' : 'calling thread'})` : 'PostgreSQL',
       workers: mode.kind === 'pglite' ? `in-process (concurrency ${WORKER_CONCURRENCY}, ERP max in flight ${ERP_CONCURRENCY})` : `${mode.workerProcesses} tandem worker processes (TANDEM_ERP_MAX_IN_FLIGHT=${ERP_CONCURRENCY / mode.workerProcesses}, TANDEM_CRM_MAX_IN_FLIGHT and TANDEM_PSA_MAX_IN_FLIGHT=${20 / mode.workerProcesses}, TANDEM_SYNC_CONCURRENCY=${WORKER_CONCURRENCY / mode.workerProcesses} each)`,
       workflows: N,
       statuses: rows.reduce<Record<string, number>>((m, r) => ((m[r.status] = (m[r.status] ?? 0) + 1), m), {}),
@@ -209,12 +211,14 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
       erpUtilisation: +(erpCallsPerS / PHYSICAL_ERP_CALLS_PER_S).toFixed(3),
       // CPU of the bench process (gateway, subgraphs, store, and in run A the workers) per workflow
       benchProcessCpuMsPerWorkflow: +((cpu.user + cpu.system) / 1000 / N).toFixed(1),
+      // statements the bench process sent to its store (run A: submission and work; run B: submission only), progress polling included
+      benchProcessStoreRoundTripsPerWorkflow: +(roundTrips / N).toFixed(1),
       records,
     };
     process.stdout.write(
       `  [${label}] ${result.workflowsPerSecond} workflows/s (limit ${result.physicalLimit.workflowsPerSecond}: ratio ${result.ratioToPhysicalLimit}), ` +
         `p50 ${result.mutationToSucceededMs.p50} ms, p99 ${result.mutationToSucceededMs.p99} ms, ${result.erpCallsPerWorkflow} ERP calls/workflow, ` +
-        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}, ${result.benchProcessCpuMsPerWorkflow} ms CPU/workflow (bench process)\n`,
+        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}, ${result.benchProcessCpuMsPerWorkflow} ms CPU and ${result.benchProcessStoreRoundTripsPerWorkflow} store statements per workflow (bench process)\n`,
     );
     return result;
   } finally {
@@ -231,7 +235,8 @@ async function runOnce(label: string, mode: { kind: 'pglite' } | { kind: 'postgr
 async function main() {
   const runs: unknown[] = [];
   process.stdout.write(`bench:sync — ${N} conversions, ${LATENCY_MS} ms per call, ERP concurrency ${ERP_CONCURRENCY}\n`);
-  if (RUNS.includes('A')) runs.push(await runOnce('A: PGlite, in-process workers', { kind: 'pglite' }));
+  if (RUNS.includes('A')) runs.push(await runOnce('A: PGlite on its own thread, in-process workers', { kind: 'pglite', thread: true }));
+  if (RUNS.includes('P')) runs.push(await runOnce('P: PGlite on the calling thread, in-process workers', { kind: 'pglite', thread: false }));
   let skipped: string | undefined;
   if (!RUNS.includes('B')) skipped = 'run B not asked for (BENCH_SYNC_RUNS)';
   else if (postgresReachable()) {

@@ -12,12 +12,22 @@ describe('store configuration', () => {
   test('storeConfigFromEnv: embedded by default, DATABASE_URL switches to PostgreSQL', () => {
     delete process.env.DATABASE_URL;
     delete process.env.TANDEM_DATA_DIR;
+    delete process.env.TANDEM_PGLITE_THREAD;
     expect(storeConfigFromEnv()).toEqual({ databaseUrl: undefined, dataDir: '.data' });
     process.env.TANDEM_DATA_DIR = '/var/lib/tandem';
     process.env.DATABASE_URL = 'postgresql://u:p@db:5432/tandem?schema=t1';
     expect(storeConfigFromEnv()).toEqual({ databaseUrl: 'postgresql://u:p@db:5432/tandem?schema=t1', dataDir: '/var/lib/tandem' });
     process.env.DATABASE_URL = 'mysql://u:secret@db/x';
     expect(() => storeConfigFromEnv()).toThrow('DATABASE_URL must be a postgres:// or postgresql:// URL, got "mysql://u:***@db/x"');
+  });
+
+  test('TANDEM_PGLITE_THREAD turns the embedded database thread on or off, and refuses anything else', () => {
+    process.env.TANDEM_PGLITE_THREAD = 'off';
+    expect(storeConfigFromEnv().thread).toBe(false);
+    process.env.TANDEM_PGLITE_THREAD = 'on';
+    expect(storeConfigFromEnv().thread).toBe(true);
+    process.env.TANDEM_PGLITE_THREAD = 'maybe';
+    expect(() => storeConfigFromEnv()).toThrow('TANDEM_PGLITE_THREAD must be on or off, got "maybe"');
   });
 
   test('parsePostgresUrl splits off ?schema= and checks it', () => {

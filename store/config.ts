@@ -21,12 +21,19 @@ export interface StoreConfig {
    * @default 50000 on PGlite, off on PostgreSQL
    */
   rowCache?: boolean | number;
+  /**
+   * Run the embedded PGlite on its own worker thread (docs/decisions/store-pglite-thread.md), so
+   * the database's CPU is not taken from the gateway, subgraphs and workers of
+   * this process. Ignored on PostgreSQL.
+   * @default true
+   */
+  thread?: boolean;
   logger?: Logger;
 }
 
 export const DEFAULT_ROW_CACHE_ENTRIES = 50_000;
 
-/** Reads DATABASE_URL, TANDEM_DATA_DIR and TANDEM_STORE_ROW_CACHE (entries; 0 = off). */
+/** Reads DATABASE_URL, TANDEM_DATA_DIR, TANDEM_STORE_ROW_CACHE (entries; 0 = off) and TANDEM_PGLITE_THREAD (on/off). */
 export function storeConfigFromEnv(): StoreConfig {
   const databaseUrl = envString('DATABASE_URL');
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
@@ -34,6 +41,11 @@ export function storeConfigFromEnv(): StoreConfig {
   }
   const config: StoreConfig = { databaseUrl, dataDir: envString('TANDEM_DATA_DIR', '.data') };
   if (envString('TANDEM_STORE_ROW_CACHE') !== undefined) config.rowCache = envInt('TANDEM_STORE_ROW_CACHE', 0, 0);
+  const thread = envString('TANDEM_PGLITE_THREAD');
+  if (thread !== undefined) {
+    if (!['0', '1', 'true', 'false', 'on', 'off'].includes(thread)) throw new ConfigError(`TANDEM_PGLITE_THREAD must be on or off, got "${thread}"`);
+    config.thread = ['1', 'true', 'on'].includes(thread);
+  }
   return config;
 }
 

@@ -10,6 +10,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from '../lib';
 import { isPostgresUrl, redactUrl, type StoreConfig } from './config';
 import { migrate, pgliteSession, pgSession, quoteIdent, type MigrationResult } from './migrate';
+import { RemotePGlite, type PGliteLike } from './pglite-remote';
 import { WriteTracker } from './row-cache';
 
 /** An open database: the adapter Prisma runs on, migrated, and how to close it. */
@@ -99,7 +100,7 @@ async function openPostgres(url: string, log: Logger): Promise<Driver> {
  */
 interface SharedPGlite {
   /** the instance, migrated once however many stores open it */
-  ready: Promise<{ db: PGlite; migration: MigrationResult }>;
+  ready: Promise<{ db: PGliteLike; migration: MigrationResult }>;
   refs: number;
   /** shared like the instance: a write through any store on it reaches every store's row cache */
   writes: WriteTracker;
@@ -110,10 +111,10 @@ const closingDirs = new Map<string, Promise<void>>();
 
 async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
   if (config.memory) {
-    const db = await createPGlite(undefined, log);
+    const db = await createPGlite(undefined, config, log);
     try {
       const migration = await migrate(pgliteSession(db), { logger: log });
-      return { kind: 'pglite', adapter: new PrismaPGlite(db), location: 'memory', migration, writes: new WriteTracker(), query: pgliteQuery(db), close: () => db.close() };
+      return { kind: 'pglite', adapter: new PrismaPGlite(db as PGlite), location: 'memory', migration, writes: new WriteTracker(), query: pgliteQuery(db), close: () => db.close() };
     } catch (e) {
       await db.close().catch(() => undefined);
       throw e;
@@ -126,9 +127,9 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     const ready = (async () => {
       mkdirSync(dir, { recursive: true });
       claimPidFile(pidFile(dir), dir);
-      let db: PGlite | undefined;
+      let db: PGliteLike | undefined;
       try {
-        db = await createPGlite(dir, log);
+        db = await createPGlite(dir, config, log);
         return { db, migration: await migrate(pgliteSession(db), { logger: log }) };
       } catch (e) {
         await db?.close().catch(() => undefined);
@@ -156,7 +157,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
       if (closingDirs.get(dir) === closing) closingDirs.delete(dir);
     }
   };
-  let opened: { db: PGlite; migration: MigrationResult };
+  let opened: { db: PGliteLike; migration: MigrationResult };
   try {
     opened = await entry.ready;
   } catch (e) {
@@ -166,7 +167,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
   let closed = false;
   return {
     kind: 'pglite',
-    adapter: new PrismaPGlite(opened.db),
+    adapter: new PrismaPGlite(opened.db as PGlite),
     location: dir,
     migration: opened.migration,
     writes: entry.writes,
@@ -179,7 +180,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
   };
 }
 
-function pgliteQuery(db: PGlite): Driver['query'] {
+function pgliteQuery(db: PGliteLike): Driver['query'] {
   return async <T>(sql: string, params: readonly unknown[]) => (await db.query<T>(sql, params as unknown[])).rows;
 }
 
@@ -193,24 +194,30 @@ function pgliteQuery(db: PGlite): Driver['query'] {
 const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'min_wal_size=32MB', '-c', 'max_wal_size=64MB'];
 
 /**
- * PGlite.create, with a clear message for the one environment known to break
- * it. A new database starts from a copy of a freshly initialised one (see
- * initdbTemplate) instead of running initdb in this process.
+ * A new PGlite, on its own thread unless `config.thread` is false (see
+ * pglite-remote.ts), with a clear message for the one environment known to
+ * break it in-process. A new database starts from a copy of a freshly
+ * initialised one (see initdbTemplate) instead of running initdb here.
  */
-async function createPGlite(dir: string | undefined, log: Logger): Promise<PGlite> {
+async function createPGlite(dir: string | undefined, config: StoreConfig, log: Logger): Promise<PGliteLike> {
   const fresh = dir === undefined || !existsSync(dir) || readdirSync(dir).length === 0;
   const template = fresh ? await initdbTemplate(log) : undefined;
   const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS];
+  const thread = config.thread ?? true;
+  const create = async (withTemplate: string | undefined): Promise<PGliteLike> =>
+    thread
+      ? RemotePGlite.open({ dataDir: dir, startParams, template: withTemplate })
+      : PGlite.create(dir, { startParams, ...(withTemplate ? { loadDataDir: (await openAsBlob(withTemplate)) as Blob } : {}) });
   try {
     try {
       // a file-backed Blob: the tarball is read once, by PGlite, not copied into memory first
-      return await PGlite.create(dir, { startParams, ...(template ? { loadDataDir: (await openAsBlob(template)) as Blob } : {}) });
+      return await create(template);
     } catch (e) {
       if (!template || dir !== undefined) throw e;
       // a template that does not load (another PGlite version wrote it?): forget it, run initdb here
       log.warn({ err: (e as Error).message, template }, 'PGlite template did not load; initialising the database in-process');
       rmSync(template, { force: true });
-      return await PGlite.create(dir, { startParams });
+      return await create(undefined);
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG') {
@@ -235,7 +242,7 @@ let templateMaking: Promise<string | undefined> | undefined;
  * database; loading the tarball peaks at about half of that. Undefined when
  * the template cannot be made: the caller then lets PGlite run initdb.
  */
-function initdbTemplate(log: Logger): Promise<string | undefined> {
+export function initdbTemplate(log: Logger): Promise<string | undefined> {
   templateMaking ??= (async () => {
     let entry: string;
     try {

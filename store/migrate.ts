@@ -200,7 +200,7 @@ export function pgSession(client: ClientBase): MigrationSession {
 }
 
 /** A migration session on an embedded PGlite database. */
-export function pgliteSession(db: PGlite): MigrationSession {
+export function pgliteSession(db: Pick<PGlite, 'query' | 'transaction'>): MigrationSession {
   return {
     kind: 'pglite',
     async query<T>(sql: string, params?: readonly unknown[]) {

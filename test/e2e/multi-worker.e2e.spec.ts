@@ -1,7 +1,9 @@
 /**
  * Two worker processes on one PostgreSQL store share 100 conversions: each
  * transaction is run by exactly one of them (SKIP LOCKED claims, leases never
- * change hands), no step runs twice, nothing is duplicated in any system, and
+ * change hands: the lease is long, 120 s, because a full test run on a loaded
+ * 2-core machine once starved a worker past a 30 s lease, and the other worker
+ * then took over, correctly, re-running one step under its idempotency key), no step runs twice, nothing is duplicated in any system, and
  * with each process given half the ERP's limit the simulator never sees more
  * calls in flight than it allows (no 429).
  */
@@ -29,7 +31,7 @@ describePg('two worker processes share 100 conversions (PostgreSQL)', () => {
 
   test('each transaction run by exactly one worker, per-system limits split, the ERP limit never exceeded', async () => {
     const opps = await createClosedWon(env, N, 'Shared work');
-    const options = (id: string) => ({ id, concurrency: 32, leaseSeconds: 30, pollMs: 50, perSystemLimit: { ERP: ERP_LIMIT / 2, CRM: 10, PSA: 10 } });
+    const options = (id: string) => ({ id, concurrency: 32, leaseSeconds: 120, pollMs: 50, perSystemLimit: { ERP: ERP_LIMIT / 2, CRM: 10, PSA: 10 } });
     workers.push(...(await Promise.all([startWorkerProcess(env.childEnv, options('worker-a')), startWorkerProcess(env.childEnv, options('worker-b'))])));
     env.systems.erp.resetCounters();
 
