@@ -43,7 +43,9 @@ async function main() {
       // would be counted as the BI query's database round trips
       workers: false,
     },
-    store: { memory: true },
+    // on disk under dataDir, as `npm start` keeps it (an in-memory PGlite holds the
+    // whole database in its WebAssembly heap, which no user runs)
+    store: { dataDir },
     systems: { latencyMs: opts.latencyMs, customers: opts.customers, persist: false },
     freshness:
       ttl === undefined

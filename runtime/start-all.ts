@@ -97,7 +97,9 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
     }
     const adapters = createAdapters(adapterConfig);
 
-    const store = await openStore({ ...config.store, ...options.store, logger: createLogger('store') });
+    // a data directory given in `config` holds the store too, unless `store` says otherwise
+    const storeDir = options.config?.dataDir !== undefined && options.config.store === undefined ? { dataDir: options.config.dataDir } : {};
+    const store = await openStore({ ...config.store, ...storeDir, ...options.store, logger: createLogger('store') });
     stops.push(() => store.close());
 
     const cache = new CanonicalCache(store, adapters, { ...freshnessFromEnv(), ...options.freshness }, createLogger('cache'));
