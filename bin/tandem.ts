@@ -3,15 +3,28 @@
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 import 'reflect-metadata';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { createAdapters } from '../adapters';
 import { CanonicalCache, freshnessFromEnv, indexAll } from '../cache';
 import { runGatewayCommand, runSchemaCheck } from '../gateway';
 import { createLogger } from '../lib';
-import { committedSupergraphPath, composeTandemSupergraph, startAll, startBanner, tandemConfigFromEnv } from '../runtime';
+import {
+  AUTH_OFF_ROLES,
+  committedSupergraphPath,
+  composeTandemSupergraph,
+  DEV_AUDIENCE,
+  DEV_ISSUER,
+  ensureDevKeys,
+  internalTokenVerifierFromEnv,
+  mintDevToken,
+  startAll,
+  startBanner,
+  tandemConfigFromEnv,
+} from '../runtime';
 import { openStore } from '../store';
 import { startSystems, type SystemName } from '../systems';
 import { createSyncEngine, reconcile, scheduleReconciliation, startWebhookServer, startWorkers } from '../sync';
-import { DEFAULT_SUBGRAPH_PORTS, isSubgraphName, startSubgraph, SUBGRAPH_NAMES } from '../subgraphs';
+import { DEFAULT_SUBGRAPH_PORTS, isRole, isSubgraphName, ROLES, startSubgraph, SUBGRAPH_NAMES, type Role } from '../subgraphs';
 
 const USAGE = `Usage: tandem <command>
 
@@ -24,7 +37,11 @@ const USAGE = `Usage: tandem <command>
   gateway [options]       the federation gateway (tandem gateway --help)
   index                   index every source record into the store once, then exit
   migrate                 apply pending store migrations, then exit
-  schema check|update     compare the composed supergraph with supergraph.graphql (or rewrite it)
+  schema check|update     compare the composed supergraph with supergraph.graphql (or rewrite it;
+                          update refuses a breaking change unless the old field was deprecated first,
+                          or --allow-breaking)
+  token <role> [--sub s] [--customer id] [--days n]
+                          a development token signed with the data directory's key (roles: ${ROLES.join(', ')})
 
 Configuration is read from the environment; see README.md.
 `;
@@ -80,7 +97,8 @@ async function subgraph(name: string | undefined): Promise<number> {
   const store = await openStore({ ...config.store, logger: createLogger('store') });
   const cache = new CanonicalCache(store, createAdapters(), freshnessFromEnv(), createLogger('cache'));
   const sync = createSyncEngine({ store, logger: createLogger('sync-engine') });
-  const running = await startSubgraph(name, { cache, sync, port: config.subgraphPorts[name], host: config.host });
+  const internalToken = await internalTokenVerifierFromEnv(config.dataDir);
+  const running = await startSubgraph(name, { cache, sync, port: config.subgraphPorts[name], host: config.host, internalToken });
   process.stdout.write(`Subgraph ${name} at ${running.url}\n`);
   await untilSignal();
   await running.stop();
@@ -143,7 +161,45 @@ async function gateway(argv: string[]): Promise<number> {
   // With no source given, serve Tandem's own subgraphs at their configured ports.
   const host = process.env.TANDEM_HOST ?? '127.0.0.1';
   const defaults = hasSource ? [] : SUBGRAPH_NAMES.flatMap((n) => ['--subgraph', `${n}=http://${host}:${tandemConfigFromEnv().subgraphPorts[n] ?? DEFAULT_SUBGRAPH_PORTS[n]}/graphql`]);
-  return runGatewayCommand([...argv, ...defaults]);
+  return runGatewayCommand([...argv, ...defaults], {
+    // whatever the environment does not configure comes from the data directory's development keys
+    securityDefaults: async () => {
+      const keys = await ensureDevKeys(tandemConfigFromEnv().dataDir);
+      return {
+        jwks: keys.publicJwks,
+        issuer: DEV_ISSUER,
+        audience: DEV_AUDIENCE,
+        internalTokenSecret: keys.internalTokenSecret,
+        anonymousClaims: { sub: 'anonymous', roles: [...AUTH_OFF_ROLES] },
+      };
+    },
+  });
+}
+
+async function token(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { sub: { type: 'string' }, customer: { type: 'string' }, days: { type: 'string' } },
+  });
+  const roles = positionals.flatMap((p) => p.split(','));
+  const unknown = roles.filter((r) => !isRole(r));
+  if (roles.length === 0 || unknown.length) {
+    process.stderr.write(`tandem token: name one or more roles (${ROLES.join(', ')})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}\n`);
+    return 2;
+  }
+  if (roles.includes('portal') && !values.customer) {
+    process.stderr.write('tandem token: a portal token needs --customer <canonical customer id>\n');
+    return 2;
+  }
+  const days = values.days === undefined ? 7 : Number(values.days);
+  if (!(days > 0 && days <= 365)) {
+    process.stderr.write('tandem token: --days must be between 0 and 365\n');
+    return 2;
+  }
+  const keys = await ensureDevKeys(tandemConfigFromEnv().dataDir);
+  process.stdout.write(`${await mintDevToken(keys, { roles: roles as Role[], subject: values.sub, customerId: values.customer, ttlSeconds: Math.round(days * 86400) })}\n`);
+  return 0;
 }
 
 async function index(): Promise<number> {
@@ -166,13 +222,13 @@ async function migrateOnly(): Promise<number> {
   return 0;
 }
 
-async function schema(action: string | undefined): Promise<number> {
+async function schema(action: string | undefined, flags: string[]): Promise<number> {
   if (action !== 'check' && action !== 'update') {
     process.stderr.write('tandem schema: say check or update\n');
     return 2;
   }
   const sdl = await composeTandemSupergraph();
-  return runSchemaCheck({ committedPath: committedSupergraphPath(), newSdl: sdl, update: action === 'update' });
+  return runSchemaCheck({ committedPath: committedSupergraphPath(), newSdl: sdl, update: action === 'update', allowBreaking: flags.includes('--allow-breaking') });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -196,7 +252,9 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate':
       return migrateOnly();
     case 'schema':
-      return schema(rest[0]);
+      return schema(rest[0], rest.slice(1));
+    case 'token':
+      return token(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -14,6 +14,7 @@ import {
   loadGatewayConfigFile,
   parseSubgraphEntry,
 } from './config';
+import { createGatewaySecurity, securityConfigFromEnv, type SecurityConfig, type SecurityKeyDefaults } from './policies';
 import { RunningGateway, startGateway } from './server';
 
 export const GATEWAY_USAGE = `Usage: tandem gateway [options]
@@ -31,6 +32,8 @@ Serve a Federation 2 supergraph over HTTP at /graphql.
 
 Environment: TANDEM_SUBGRAPHS="name=url,name=url", TANDEM_SUPERGRAPH_FILE, TANDEM_GATEWAY_CONFIG.
 Options override the environment, which overrides the config file.
+Security (README "Security"): TANDEM_AUTH_JWKS_URL or TANDEM_AUTH_PUBLIC_KEY with TANDEM_AUTH_ISSUER and
+TANDEM_AUTH_AUDIENCE, TANDEM_INTERNAL_TOKEN_SECRET (shared with the subgraphs), limits, rate limits, safelist.
 `;
 
 export interface GatewayCommandOptions {
@@ -44,6 +47,8 @@ export interface GatewayCommandOptions {
   signal?: AbortSignal;
   /** Called once the gateway listens. */
   onStarted?: (gateway: RunningGateway) => void;
+  /** Keys to use for whatever security setting the environment leaves unset (Tandem's development keys). */
+  securityDefaults?: () => Promise<SecurityKeyDefaults>;
 }
 
 /** Exit codes: 0 stopped cleanly (or --help), 1 failed to start, 2 usage error. */
@@ -54,6 +59,7 @@ export async function runGatewayCommand(argv: string[], options: GatewayCommandO
   const args = argv[0] === 'gateway' ? argv.slice(1) : argv;
 
   let config: GatewayConfig;
+  let securityConfig: SecurityConfig;
   try {
     const parsed = parseArgs({
       args,
@@ -85,6 +91,7 @@ export async function runGatewayCommand(argv: string[], options: GatewayCommandO
     if (!config.supergraphFile && config.subgraphs.length === 0) {
       throw new ConfigError('nothing to serve: give --supergraph <file>, --subgraph name=url, --config <file> or TANDEM_SUBGRAPHS');
     }
+    securityConfig = securityConfigFromEnv(await options.securityDefaults?.());
   } catch (e) {
     err.write(`tandem gateway: ${(e as Error).message}\n\n${GATEWAY_USAGE}`);
     return 2;
@@ -101,6 +108,9 @@ export async function runGatewayCommand(argv: string[], options: GatewayCommandO
       introspection: config.introspection,
       subgraphTimeoutMs: config.subgraphTimeoutMs,
       logger,
+      security: createGatewaySecurity(securityConfig.security, logger),
+      corsOrigins: securityConfig.corsOrigins,
+      maxBodyBytes: securityConfig.maxBodyBytes,
     });
   } catch (e) {
     const known = e instanceof CompositionError || e instanceof SubgraphSdlError || e instanceof ConfigError;

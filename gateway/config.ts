@@ -38,7 +38,7 @@ export interface GatewayConfig {
   supergraphFile?: string;
   /**
    * Whether introspection queries are allowed.
-   * @default true (TANDEM_GATEWAY_INTROSPECTION)
+   * @default true, false when NODE_ENV=production (TANDEM_GATEWAY_INTROSPECTION)
    */
   introspection: boolean;
   /**
@@ -56,7 +56,7 @@ export const GATEWAY_CONFIG_DEFAULTS: Readonly<GatewayConfig> = Object.freeze({
   host: '127.0.0.1',
   subgraphs: [],
   supergraphFile: undefined,
-  introspection: true,
+  introspection: process.env.NODE_ENV !== 'production',
   subgraphTimeoutMs: 30_000,
 });
 

@@ -15,6 +15,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions, RemoteGraphQLD
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../lib/logger';
 import { requireApolloGateway } from './apollo-gateway';
+import type { GatewayCaller } from './policies';
 import type { HttpFetcher } from './http-fetcher';
 import { SubgraphFetchError } from './http-fetcher';
 
@@ -24,6 +25,8 @@ export interface GatewayContext {
   forwardHeaders: Record<string, string>;
   /** The request id (incoming `x-request-id` or a generated one). */
   requestId: string;
+  /** Who asked, once the security policies admitted the request (see gateway/policies). */
+  caller?: GatewayCaller;
 }
 
 /** Incoming headers forwarded to subgraphs unless configured otherwise. */

@@ -20,3 +20,4 @@ export type { LandingPageOptions, LandingPageExample } from './landing-page';
 export { gatewayContextFromRequest, DEFAULT_FORWARD_HEADERS, DOWNSTREAM_SERVICE_ERROR } from './data-source';
 export type { GatewayContext, LocalSubgraphExecutor } from './data-source';
 export { requireApolloGateway } from './apollo-gateway';
+export * from './policies';

@@ -13,10 +13,13 @@ const compose = (users = USERS_SDL, reviewsUrl = 'http://127.0.0.1:4002/graphql'
 const base = compose();
 const withoutWhoami = compose(USERS_SDL.replace('whoami: String', ''));
 const withEmail = compose(USERS_SDL.replace('name: String!', 'name: String!\n    email: String'));
+const whoamiDeprecated = compose(USERS_SDL.replace('whoami: String', 'whoami: String @deprecated(reason: "use user(id:)")'));
+const nameDeprecated = compose(USERS_SDL.replace('name: String!', 'name: String! @deprecated(reason: "becomes nullable")'));
+const nameNullable = compose(USERS_SDL.replace('name: String!', 'name: String'));
 
 describe('checkSupergraph', () => {
   it('finds two compositions of the same subgraphs identical', () => {
-    expect(checkSupergraph(base, compose())).toEqual({ identical: true, apiIdentical: true, breaking: [], dangerous: [], safe: [] });
+    expect(checkSupergraph(base, compose())).toEqual({ identical: true, apiIdentical: true, breaking: [], deprecatedBreaking: [], dangerous: [], safe: [] });
     expect(formatSchemaCheck(checkSupergraph(base, compose()))).toBe('Supergraph unchanged.');
   });
 
@@ -44,6 +47,17 @@ describe('checkSupergraph', () => {
     const both = compose(USERS_SDL.replace('whoami: String', 'email: String'));
     const report = formatSchemaCheck(checkSupergraph(base, both));
     expect(report.indexOf('FIELD_REMOVED')).toBeLessThan(report.indexOf('FIELD_ADDED'));
+  });
+
+  it('allows a breaking change only to what the committed schema had deprecated first', () => {
+    expect(checkSupergraph(base, nameNullable).breaking).toEqual([{ type: 'FIELD_CHANGED_KIND', description: 'User.name changed type from String! to String.' }]);
+    const afterDeprecation = checkSupergraph(nameDeprecated, nameNullable);
+    expect(afterDeprecation.breaking).toEqual([]);
+    expect(afterDeprecation.deprecatedBreaking).toEqual([{ type: 'FIELD_CHANGED_KIND', description: 'User.name changed type from String! to String.' }]);
+    const removal = checkSupergraph(whoamiDeprecated, withoutWhoami);
+    expect(removal.breaking).toEqual([]);
+    expect(removal.deprecatedBreaking).toEqual([{ type: 'FIELD_REMOVED', description: 'Query.whoami was removed.' }]);
+    expect(formatSchemaCheck(removal)).toContain('Breaking changes to deprecated fields (allowed) (1):');
   });
 
   it('notices a routing change that leaves the API alone', () => {
@@ -79,5 +93,21 @@ describe('runSchemaCheck', () => {
     expect(readFileSync(path, 'utf8').trim()).toBe(withEmail.trim());
     writeFileSync(path, withEmail.replace(/\n/g, '\r\n'));
     expect(runSchemaCheck({ committedPath: path, newSdl: withEmail, update: false, out: sink() })).toBe(SchemaCheckExit.OK);
+  });
+
+  it('update refuses a breaking change to a field that was not deprecated first, unless told to', () => {
+    runSchemaCheck({ committedPath: path, newSdl: base, update: true, out: sink() });
+    out = [];
+    expect(runSchemaCheck({ committedPath: path, newSdl: withoutWhoami, update: true, out: sink() })).toBe(SchemaCheckExit.BREAKING);
+    expect(out.join('')).toMatch(/Refused: 1 breaking change\(s\) to fields that were not deprecated.*--allow-breaking/s);
+    expect(readFileSync(path, 'utf8').trim()).toBe(base.trim());
+
+    // deprecate first (a safe change), then remove: both accepted
+    expect(runSchemaCheck({ committedPath: path, newSdl: whoamiDeprecated, update: true, out: sink() })).toBe(SchemaCheckExit.OK);
+    expect(runSchemaCheck({ committedPath: path, newSdl: withoutWhoami, update: false, out: sink() })).toBe(SchemaCheckExit.CHANGED);
+    expect(runSchemaCheck({ committedPath: path, newSdl: withoutWhoami, update: true, out: sink() })).toBe(SchemaCheckExit.OK);
+    expect(readFileSync(path, 'utf8').trim()).toBe(withoutWhoami.trim());
+
+    expect(runSchemaCheck({ committedPath: path, newSdl: nameNullable, update: true, allowBreaking: true, out: sink() })).toBe(SchemaCheckExit.OK);
   });
 });

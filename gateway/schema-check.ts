@@ -9,6 +9,7 @@ import {
   findBreakingChanges,
   findDangerousChanges,
   GraphQLSchema,
+  isEnumType,
   isInputObjectType,
   isInterfaceType,
   isObjectType,
@@ -28,8 +29,10 @@ export interface SchemaCheckResult {
   identical: boolean;
   /** True when the API schemas print the same (the supergraph may still differ in routing or ownership). */
   apiIdentical: boolean;
-  /** Changes that can break existing operations. */
+  /** Changes that can break existing operations, on elements that were not deprecated first: refused. */
   breaking: SchemaChange[];
+  /** Breaking changes to fields, arguments or enum values the committed schema already marked `@deprecated`: allowed. */
+  deprecatedBreaking: SchemaChange[];
   /** Changes that can change how existing operations behave (e.g. an enum value added). */
   dangerous: SchemaChange[];
   /** Additions that cannot break anyone. */
@@ -50,13 +53,44 @@ export function checkSupergraph(committedSdl: string, newSdl: string): SchemaChe
   const after = lexicographicSortSchema(apiSchemaOf(newSdl));
   const apiIdentical = printSchema(before) === printSchema(after);
   const supergraphIdentical = normaliseSdl(committedSdl) === normaliseSdl(newSdl);
-  const breaking = apiIdentical ? [] : findBreakingChanges(before, after).map(toChange);
+  const allBreaking = apiIdentical ? [] : findBreakingChanges(before, after).map(toChange);
+  const breaking = allBreaking.filter((c) => !wasDeprecated(before, c));
+  const deprecatedBreaking = allBreaking.filter((c) => wasDeprecated(before, c));
   const dangerous = apiIdentical ? [] : findDangerousChanges(before, after).map(toChange);
   const safe = apiIdentical ? [] : findAdditions(before, after);
-  if (!apiIdentical && breaking.length + dangerous.length + safe.length === 0) {
+  if (!apiIdentical && allBreaking.length + dangerous.length + safe.length === 0) {
     safe.push({ type: 'SCHEMA_CHANGED', description: 'The API schema changed (descriptions, deprecations or directives).' });
   }
-  return { identical: apiIdentical && supergraphIdentical, apiIdentical, breaking, dangerous, safe };
+  return { identical: apiIdentical && supergraphIdentical, apiIdentical, breaking, deprecatedBreaking, dangerous, safe };
+}
+
+/**
+ * Whether a breaking change is to a field, argument, input field or enum value
+ * that the old schema had already marked `@deprecated` (the governance rule:
+ * deprecate first, then remove or change). Type removals never qualify.
+ */
+function wasDeprecated(before: GraphQLSchema, change: SchemaChange): boolean {
+  const d = change.description;
+  let m = /^(\w+)\.(\w+) arg (\w+) /.exec(d);
+  if (m && (change.type === 'ARG_REMOVED' || change.type === 'ARG_CHANGED_KIND')) {
+    const field = fieldsOf(before, m[1])?.[m[2]] as { deprecationReason?: string | null; args?: readonly { name: string; deprecationReason?: string | null }[] } | undefined;
+    return !!field && (!!field.deprecationReason || !!field.args?.find((a) => a.name === m![3])?.deprecationReason);
+  }
+  m = /^(\w+)\.(\w+) (was removed|changed type)/.exec(d);
+  if (m && (change.type === 'FIELD_REMOVED' || change.type === 'FIELD_CHANGED_KIND')) {
+    return !!(fieldsOf(before, m[1])?.[m[2]] as { deprecationReason?: string | null } | undefined)?.deprecationReason;
+  }
+  m = /^(\w+) was removed from enum type (\w+)/.exec(d);
+  if (m && change.type === 'VALUE_REMOVED_FROM_ENUM') {
+    const type = before.getType(m[2]);
+    return isEnumType(type) && !!type.getValue(m[1])?.deprecationReason;
+  }
+  return false;
+}
+
+function fieldsOf(schema: GraphQLSchema, typeName: string): Record<string, unknown> | undefined {
+  const type = schema.getType(typeName);
+  return isObjectType(type) || isInterfaceType(type) || isInputObjectType(type) ? type.getFields() : undefined;
 }
 
 /** A human report: breaking changes first, then dangerous, then safe. */
@@ -73,6 +107,7 @@ export function formatSchemaCheck(result: SchemaCheckResult): string {
     for (const c of changes) lines.push(`  - ${c.type}: ${c.description}`);
   };
   section('BREAKING changes', result.breaking);
+  section('Breaking changes to deprecated fields (allowed)', result.deprecatedBreaking);
   section('Dangerous changes', result.dangerous);
   section('Safe changes', result.safe);
   return lines.join('\n');
@@ -83,8 +118,10 @@ export interface RunSchemaCheckOptions {
   committedPath: string;
   /** The freshly composed supergraph SDL. */
   newSdl: string;
-  /** Write `newSdl` to `committedPath` instead of failing on a change. */
+  /** Write `newSdl` to `committedPath` instead of failing on a change (never a breaking one, unless `allowBreaking`). */
   update: boolean;
+  /** With `update`: write even a breaking change to fields that were not deprecated first. */
+  allowBreaking?: boolean;
   /** Where the report goes. @default process.stdout */
   out?: { write(text: string): unknown };
 }
@@ -95,7 +132,7 @@ export const SchemaCheckExit = {
   OK: 0,
   /** Changed, but nothing breaking. */
   CHANGED: 1,
-  /** At least one breaking change. */
+  /** At least one breaking change to something that was not deprecated first. */
   BREAKING: 2,
   /** No committed supergraph to compare with. */
   MISSING: 3,
@@ -117,13 +154,20 @@ export function runSchemaCheck(options: RunSchemaCheckOptions): number {
   const result = checkSupergraph(readFileSync(committedPath, 'utf8'), newSdl);
   out.write(`${formatSchemaCheck(result)}\n`);
   if (result.identical) return SchemaCheckExit.OK;
+  if (result.breaking.length > 0 && !(update && options.allowBreaking)) {
+    out.write(
+      `Refused: ${result.breaking.length} breaking change(s) to fields that were not deprecated. Mark the old field @deprecated (and update the ` +
+        'committed supergraph) first, then change or remove it' + (update ? '; or pass --allow-breaking to write it anyway.\n' : '.\n'),
+    );
+    return SchemaCheckExit.BREAKING;
+  }
   if (update) {
     writeSdl(committedPath, newSdl);
     out.write(`Wrote ${committedPath}.\n`);
     return SchemaCheckExit.OK;
   }
   out.write(`The supergraph differs from ${committedPath}. If the change is intended, run the update and commit the file.\n`);
-  return result.breaking.length > 0 ? SchemaCheckExit.BREAKING : SchemaCheckExit.CHANGED;
+  return SchemaCheckExit.CHANGED;
 }
 
 function writeSdl(path: string, sdl: string): void {

@@ -22,6 +22,7 @@ import {
 } from './data-source';
 import { createHttpFetcher } from './http-fetcher';
 import { landingPage, LandingPageOptions } from './landing-page';
+import type { GatewaySecurity } from './policies';
 import { subgraphErrorsPlugin } from './subgraph-errors.plugin';
 
 export interface StartGatewayOptions {
@@ -54,6 +55,14 @@ export interface StartGatewayOptions {
    * name the supergraph does not have, are ignored; the rest stay remote.
    */
   localSubgraphs?: Record<string, LocalSubgraphExecutor>;
+  /**
+   * Request policies (gateway/policies): authentication, rate limit, the
+   * internal token on every subgraph call, operation limits, persisted
+   * operations. Closed by `stop()`. @default none: every request is let in as it is
+   */
+  security?: GatewaySecurity;
+  /** Browser origins allowed to call the gateway (CORS). @default [] */
+  corsOrigins?: string[] | '*';
 }
 
 export interface RunningGateway {
@@ -81,6 +90,7 @@ const DEFAULT_LANDING: LandingPageOptions = {
 
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const logger = options.logger;
+  const security = options.security;
   const fetcher = createHttpFetcher({ timeoutMs: options.subgraphTimeoutMs ?? 30_000 });
   try {
     let supergraphSdl = options.supergraphSdl;
@@ -88,7 +98,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (supergraphSdl) {
       for (const s of options.subgraphs ?? []) overrides.set(s.name, s.url);
     } else if (options.subgraphs?.length) {
-      supergraphSdl = await composeFromSubgraphs(options.subgraphs, { fetcher });
+      supergraphSdl = await composeFromSubgraphs(options.subgraphs, { fetcher, headers: await options.security?.serviceHeaders() });
     } else {
       throw new Error('startGateway needs a supergraphSdl or a list of subgraphs');
     }
@@ -111,9 +121,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       gateway,
       introspection: options.introspection ?? true,
       includeStacktraceInErrorResponses: false,
+      csrfPrevention: true,
+      persistedQueries: security?.persistedQueries,
+      parseOptions: { maxTokens: 20_000 },
       stopOnTerminationSignals: false,
       logger: apolloLogger,
-      plugins: [...localOnlyApolloPlugins(), subgraphErrorsPlugin(logger), ...(options.plugins ?? [])],
+      plugins: [...localOnlyApolloPlugins(), ...(security?.plugins ?? []), subgraphErrorsPlugin(logger), ...(options.plugins ?? [])],
     });
 
     const forward = options.forwardHeaders ?? DEFAULT_FORWARD_HEADERS;
@@ -121,7 +134,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const server = createGraphQLHttpServer<GatewayContext>({
       apollo,
       path: options.path,
-      context: (req) => gatewayContextFromRequest(req, forward),
+      context: security
+        ? async (req) => {
+            const context = gatewayContextFromRequest(req, forward);
+            await security.admit(req, context);
+            return context;
+          }
+        : (req) => gatewayContextFromRequest(req, forward),
+      corsOrigins: options.corsOrigins,
       landingPage: options.landingPage === false ? undefined : landingPage(options.landingPage ?? DEFAULT_LANDING),
       maxBodyBytes: options.maxBodyBytes,
       health: () => ({ subgraphs: subgraphNames }),
@@ -133,6 +153,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       url = await server.listen(options.port, options.host ?? '127.0.0.1');
     } catch (err) {
       await apollo.stop().catch(() => undefined);
+      await security?.close();
       throw err;
     }
     for (const name of overrides.keys()) {
@@ -150,12 +171,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       apollo,
       supergraphSdl,
       stop() {
-        stopped ??= server.stop().finally(() => fetcher.destroy());
+        stopped ??= server.stop().finally(async () => {
+          fetcher.destroy();
+          await security?.close();
+        });
         return stopped;
       },
     };
   } catch (err) {
     fetcher.destroy();
+    await security?.close().catch(() => undefined);
     throw err;
   }
 }

@@ -47,6 +47,7 @@ describe('createGraphQLHttpServer', () => {
       logger,
       landingPage: '<!doctype html><title>hi</title><p>landing</p>',
       maxBodyBytes: 1024,
+      corsOrigins: ['http://allowed.test'],
       health: async () => ({ version: 'test' }),
     });
     url = await server.listen(0);
@@ -61,15 +62,28 @@ describe('createGraphQLHttpServer', () => {
     expect(JSON.parse(get.body)).toEqual({ data: { hello: 'hello world' } });
   });
 
-  it('answers CORS preflights for any origin', async () => {
-    const res = await request(url, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
-    });
+  it('answers CORS preflights for the allowed origins only', async () => {
+    const preflight = (origin: string) =>
+      request(url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+      });
+    const res = await preflight('http://allowed.test');
     expect(res.status).toBe(204);
-    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-origin']).toBe('http://allowed.test');
+    expect(res.headers.vary).toBe('origin');
     expect(res.headers['access-control-allow-methods']).toContain('POST');
     expect(res.headers['access-control-allow-headers']).toBe('content-type, authorization');
+    const other = await preflight('http://evil.test');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(other.headers['access-control-allow-methods']).toBeUndefined();
+  });
+
+  it('refuses a body that is not valid UTF-8 with 400', async () => {
+    const body = Buffer.concat([Buffer.from('{"query":"{ hello(name: \\"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('\\") }"}')]);
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).errors[0]).toMatchObject({ message: 'Request body is not valid UTF-8', extensions: { code: 'BAD_REQUEST' } });
   });
 
   it('rejects an oversized body with 413, by declared length or by counting', async () => {

@@ -30,6 +30,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   landingPage?: string;
   /** Largest accepted request body; larger ones get 413. @default 1048576 (1 MiB) */
   maxBodyBytes?: number;
+  /** Browser origins allowed to call (CORS): a list, '*' for any. @default [] (no cross-origin access) */
+  corsOrigins?: string[] | '*';
   /** Extra fields for `GET /health` (may be async; a throw answers 503). */
   health?: () => object | Promise<object>;
   logger: Logger;
@@ -79,11 +81,15 @@ export function localOnlyApolloPlugins(): ApolloServerPlugin<BaseContext>[] {
 
 class BodyTooLargeError extends Error {}
 
+/** Decodes request bodies; invalid UTF-8 is refused rather than turned into replacement characters. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): GraphQLHttpServer {
   const { apollo, logger } = options;
   const path = options.path ?? '/graphql';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const stopGraceMs = options.stopGraceMs ?? 5000;
+  const corsOrigins = options.corsOrigins ?? [];
   const contextFn = options.context ?? (async () => ({}) as TContext);
   const stopHooks: (() => void | Promise<void>)[] = [];
   let stopping = false;
@@ -101,7 +107,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = normaliseRequestId(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    setCors(req, res);
+    setCors(req, res, corsOrigins);
     if (stopping) res.setHeader('connection', 'close');
 
     const { pathname, search } = splitUrl(req.url ?? '/');
@@ -137,7 +143,12 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
         if (err instanceof BodyTooLargeError) return rejectTooLarge(req, res, maxBodyBytes);
         throw err;
       }
-      const text = raw.toString('utf8');
+      let text: string;
+      try {
+        text = UTF8.decode(raw);
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: 'Request body is not valid UTF-8', extensions: { code: 'BAD_REQUEST' } }] });
+      }
       if (/json/i.test(req.headers['content-type'] ?? '')) {
         try {
           body = text === '' ? undefined : JSON.parse(text);
@@ -244,8 +255,13 @@ export function requestIdFrom(value: string | undefined): string {
   return value && /^[\w.:\-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
-function setCors(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('access-control-allow-origin', '*');
+function setCors(req: IncomingMessage, res: ServerResponse, origins: string[] | '*'): void {
+  const origin = req.headers.origin;
+  if (origins === '*') res.setHeader('access-control-allow-origin', '*');
+  else if (origin && origins.includes(origin)) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'origin');
+  } else return;
   res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
   const requested = req.headers['access-control-request-headers'];
   res.setHeader(

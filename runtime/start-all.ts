@@ -1,11 +1,11 @@
 import { createAdapters, adaptersConfigFromEnv, systemConfig, type Adapters, type AdaptersConfig } from '../adapters';
 import { CanonicalCache, freshnessFromEnv, indexAll, scheduleIndexing, type FreshnessBudget } from '../cache';
 import { ENTITY_TYPES } from '../canonical-schema';
-import { startGateway, composeSupergraph, type RunningGateway } from '../gateway';
-import { createLogger } from '../lib';
+import { startGateway, composeSupergraph, createGatewaySecurity, type GatewaySecurityOptions, type RunningGateway } from '../gateway';
+import { createLogger, envBool } from '../lib';
 import { openStore, type Store, type StoreConfig } from '../store';
 import { startSystems, type RunningSystem, type SystemName } from '../systems';
-import { SUBGRAPH_NAMES, startSubgraph, type RunningSubgraph, type SubgraphName } from '../subgraphs';
+import { ROLES, SUBGRAPH_NAMES, startSubgraph, type Role, type RunningSubgraph, type SubgraphName } from '../subgraphs';
 import {
   createSyncEngine,
   scheduleReconciliation,
@@ -18,6 +18,7 @@ import {
 } from '../sync';
 import { tandemConfigFromEnv, type TandemConfig } from './config';
 import { EXAMPLE_QUERIES } from './examples';
+import { mintDevToken, tandemSecurityFromEnv, type TandemSecurity } from './security';
 
 /** Overrides for {@link startAll}; anything not given comes from the environment. */
 export interface StartAllOptions {
@@ -32,6 +33,8 @@ export interface StartAllOptions {
   adapters?: Partial<{ timeoutMs: number; readRetries: number; maxRetryAfterMs: number; retryBaseDelayMs: number }>;
   /** Settings of the in-process sync workers (tests shorten the poll and the backoff). */
   workers?: Partial<Omit<StartWorkersOptions, 'store' | 'adapters' | 'engine'>>;
+  /** Gateway policies over the environment's (e.g. a tighter rate limit in a test). */
+  security?: Partial<GatewaySecurityOptions>;
 }
 
 /** A whole Tandem in one process: simulators, store, cache, subgraphs and gateway. */
@@ -50,6 +53,10 @@ export interface RunningTandem {
   workers: SyncWorkers | null;
   /** The webhook receiver (`POST /webhooks/crm|erp|psa`); null when `webhooks` is off. */
   webhooks: RunningWebhookServer | null;
+  /** Keys and settings in force; `devKeys` is set when the development keys under the data directory are used. */
+  security: TandemSecurity;
+  /** A ready development token per role (the portal one sees the first customer), when the development keys are used. */
+  devTokens: Record<Role, string> | null;
   /** Stops everything in reverse order of start. Idempotent. */
   stop(): Promise<void>;
 }
@@ -146,19 +153,27 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       stops.push(() => schedule.stop());
     }
 
+    const security = await tandemSecurityFromEnv(config.dataDir);
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const name of SUBGRAPH_NAMES) {
-      const running = await startSubgraph(name, { cache, sync: engine, port: config.subgraphPorts[name], host: config.host });
+      const running = await startSubgraph(name, { cache, sync: engine, port: config.subgraphPorts[name], host: config.host, internalToken: security.internalToken });
       subgraphs[name] = running;
       stops.push(() => running.stop());
     }
 
     const supergraphSdl = composeSupergraph(SUBGRAPH_NAMES.map((n) => ({ name: n, url: subgraphs[n].url, typeDefs: subgraphs[n].sdl })));
+    const gatewayLogger = createLogger('gateway');
+    if (security.devKeys) log.warn({ keys: security.devKeys.dir }, 'tokens are verified with the development key under the data directory; set TANDEM_AUTH_JWKS_URL or TANDEM_AUTH_PUBLIC_KEY in production');
+    if (!security.gateway.security.auth) log.warn('TANDEM_AUTH=off: every request is let in with the staff roles (development only)');
     const gateway = await startGateway({
       port: config.gatewayPort,
       host: config.host,
       supergraphSdl,
-      logger: createLogger('gateway'),
+      logger: gatewayLogger,
+      security: createGatewaySecurity({ ...security.gateway.security, ...options.security }, gatewayLogger),
+      corsOrigins: security.gateway.corsOrigins,
+      maxBodyBytes: security.gateway.maxBodyBytes,
+      introspection: envBool('TANDEM_GATEWAY_INTROSPECTION', process.env.NODE_ENV !== 'production'),
       // the subgraphs above keep their HTTP endpoints; only this gateway skips the hop
       localSubgraphs: config.inProcessSubgraphs ? subgraphs : undefined,
       landingPage: {
@@ -168,6 +183,15 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       },
     });
     stops.push(() => gateway.stop());
+
+    let devTokens: Record<Role, string> | null = null;
+    if (security.devKeys) {
+      const keys = security.devKeys;
+      const first = (await store.page('customer', { first: 1 })).rows[0]?.value;
+      devTokens = Object.fromEntries(
+        await Promise.all(ROLES.map(async (r) => [r, await mintDevToken(keys, { roles: [r], customerId: r === 'portal' ? first?.id : undefined })])),
+      ) as Record<Role, string>;
+    }
 
     return {
       gatewayUrl: gateway.url,
@@ -181,6 +205,8 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       engine,
       workers,
       webhooks,
+      security,
+      devTokens,
       stop: stopAll,
     };
   } catch (err) {

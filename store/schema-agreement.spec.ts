@@ -264,7 +264,7 @@ for (const v of variants) {
     test('the schema reader found every model and enum', () => {
       expect(schema.models.map((m) => m.name).sort()).toEqual(
         [
-          'Assignment', 'ChangeOrder', 'Customer', 'DomainEvent', 'ExternalRef', 'Invoice', 'InvoiceLine', 'Opportunity', 'Payment',
+          'Assignment', 'AuditEntry', 'ChangeOrder', 'Customer', 'DomainEvent', 'ExternalRef', 'Invoice', 'InvoiceLine', 'Opportunity', 'Payment',
           'Project', 'ReconciliationRun', 'Resource', 'SyncCall', 'SyncCircuit', 'SyncOutbox', 'SyncStep', 'SyncTransaction', 'TimeEntry',
           'WebhookDelivery',
         ],

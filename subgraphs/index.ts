@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { CanonicalCache } from '../cache';
 import type { SyncEngine } from '../sync';
+import type { InternalTokenVerifier } from '../gateway';
 import { createLogger, envInt } from '../lib';
 import { buildBillingSchema } from './billing';
 import { buildCustomerSchema } from './customer';
@@ -11,6 +12,8 @@ import { serveSubgraph, type RunningSubgraph } from './shared/server';
 
 export type { RunningSubgraph } from './shared/server';
 export type { SubgraphContext } from './shared/context';
+export { SCOPE, ROLES, ROLE_SCOPES, ROLE_PURPOSE, isRole, principalFromClaims, redactSecrets, createAuditLog } from './shared/auth';
+export type { Scope, Role, Principal, AuditLog } from './shared/auth';
 
 /** Tandem's subgraphs, in composition order: the four domain subgraphs, then operations (sync state). */
 export const SUBGRAPH_NAMES = ['customer', 'project', 'resource', 'billing', 'operations'] as const;
@@ -48,7 +51,10 @@ export function buildSubgraph(name: SubgraphName): Promise<GraphQLSchema> {
 }
 
 /** Builds and serves one subgraph over the canonical cache and the sync engine. Port 0 picks a free port. */
-export async function startSubgraph(name: SubgraphName, options: { cache: CanonicalCache; sync: SyncEngine; port: number; host?: string }): Promise<RunningSubgraph> {
+export async function startSubgraph(
+  name: SubgraphName,
+  options: { cache: CanonicalCache; sync: SyncEngine; port: number; host?: string; /** verifies the gateway's x-gateway-token */ internalToken: InternalTokenVerifier },
+): Promise<RunningSubgraph> {
   return serveSubgraph({
     name,
     schema: await buildSubgraph(name),
@@ -56,6 +62,7 @@ export async function startSubgraph(name: SubgraphName, options: { cache: Canoni
     sync: options.sync,
     port: options.port,
     host: options.host,
+    internalToken: options.internalToken,
     logger: createLogger(`subgraph-${name}`),
   });
 }

@@ -6,8 +6,10 @@ import { Reader, type CanonicalCache } from '../../cache';
 import { createGraphQLHttpServer, localOnlyApolloPlugins, REQUEST_ID_HEADER, requestIdFrom } from '../../lib/apollo-http';
 import type { Logger } from '../../lib';
 import type { SyncEngine } from '../../sync';
+import { INTERNAL_TOKEN_HEADER, InternalTokenError, type InternalTokenVerifier } from '../../gateway';
+import { auditPlugin, createAuditLog, principalFromClaims, type AuditLog } from './auth';
 import type { SubgraphContext } from './context';
-import { CALLER_HEADER, callerFromHeader, callerOf, traceIdFromHeader, traceIdOf } from './request-identity';
+import { CALLER_HEADER, callerFromHeader, traceIdFromHeader } from './request-identity';
 import { formatSubgraphError } from './errors';
 
 /**
@@ -80,33 +82,66 @@ export interface StartSubgraphOptions {
   port: number;
   host?: string;
   logger: Logger;
+  /** Verifies the gateway's `x-gateway-token`: a request without a valid one gets 401. */
+  internalToken: InternalTokenVerifier;
+  /** Where mutations, replays and denials are recorded. @default the store's audit_entry table */
+  audit?: AuditLog;
+}
+
+/** 401 for a request that did not come through the gateway. */
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
 /** Serves one subgraph schema over HTTP at `/graphql`, each request with its own Reader. */
 export async function serveSubgraph(options: StartSubgraphOptions): Promise<RunningSubgraph> {
-  const { name, schema, cache, sync, logger } = options;
+  const { name, schema, cache, sync, logger, internalToken } = options;
+  const audit = options.audit ?? createAuditLog(cache.store);
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
     introspection: true,
     stopOnTerminationSignals: false,
-    plugins: [...localOnlyApolloPlugins(), staleServedPlugin],
+    csrfPrevention: true,
+    plugins: [...localOnlyApolloPlugins(), staleServedPlugin, auditPlugin(audit, logger)],
     formatError: formatSubgraphError,
     logger,
   });
-  // one context per request, whichever way it came in
-  const contextFor = (requestId: string, caller: string, traceId: string | undefined): SubgraphContext => ({
-    reader: new Reader(cache),
-    requestId,
-    logger: logger.child({ requestId }),
-    sync,
-    caller,
-    traceId,
-  });
+  /**
+   * One context per request, whichever way it came in, from the headers the
+   * gateway sent: its signed x-gateway-token (else 401) names the caller.
+   */
+  const contextFor = async (headers: Readonly<Record<string, string | string[] | undefined>>): Promise<SubgraphContext> => {
+    const one = (h: string) => {
+      const v = headers[h];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const requestId = requestIdFrom(one(REQUEST_ID_HEADER));
+    let claims: Record<string, unknown>;
+    try {
+      claims = await internalToken.verify(one(INTERNAL_TOKEN_HEADER));
+    } catch (err) {
+      if (!(err instanceof InternalTokenError)) throw err;
+      logger.warn({ requestId, subgraph: name }, `request refused: ${err.message}`);
+      throw unauthenticated(err.message);
+    }
+    // with authentication off at the gateway, x-tandem-caller still names the caller
+    const principal = principalFromClaims(claims, claims.auth === 'none' ? callerFromHeader(one(CALLER_HEADER)) : undefined);
+    return {
+      reader: new Reader(cache),
+      requestId,
+      logger: logger.child({ requestId }),
+      sync,
+      caller: principal.display,
+      principal,
+      denials: [],
+      audit,
+      traceId: traceIdFromHeader(one('traceparent')),
+    };
+  };
   const server = createGraphQLHttpServer<SubgraphContext>({
     apollo,
     logger,
-    // the HTTP layer has already normalised x-request-id on req.headers
-    context: (req) => contextFor(String(req.headers[REQUEST_ID_HEADER]), callerOf(req), traceIdOf(req)),
+    context: (req) => contextFor(req.headers),
     health: () => ({ subgraph: name }),
   });
   const url = await server.listen(options.port, options.host ?? '127.0.0.1');
@@ -115,7 +150,14 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
   let stopped = false;
   async function execute(request: LocalSubgraphRequest, headers: Readonly<Record<string, string>>): Promise<LocalSubgraphResponse> {
     if (stopped) throw new Error(`Subgraph "${name}" is stopped`);
-    const contextValue = contextFor(requestIdFrom(headers[REQUEST_ID_HEADER]), callerFromHeader(headers[CALLER_HEADER]), traceIdFromHeader(headers.traceparent));
+    let contextValue: SubgraphContext;
+    try {
+      contextValue = await contextFor(headers);
+    } catch (err) {
+      // what the HTTP endpoint answers with its 401
+      if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') return { data: null, errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] };
+      throw err;
+    }
     const response = await apollo.executeOperation<Record<string, unknown>>(
       { query: request.query, variables: request.variables, operationName: request.operationName },
       { contextValue },
