@@ -39,7 +39,7 @@ export class SyncTransactionResolver {
     return isTransactionId(id) ? sync.get(id) : null;
   }
 
-  @Query(() => SyncTransactionConnection, { description: 'Sync transactions, newest first, optionally by status and workflow' })
+  @Query(() => SyncTransactionConnection, { description: 'Sync transactions, newest first, optionally by status and workflow', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:read scope (governance, README "Security")' })
   async syncTransactions(
     @Arg('status', () => SyncStatus, { nullable: true }) status: Status | null,
     @Arg('workflow', () => String, { nullable: true }) workflow: string | null,
@@ -77,7 +77,10 @@ export class SyncTransactionResolver {
     }
   }
 
-  @FieldResolver(() => [SyncCall], { description: 'The audit trail: every call the steps made to a source system (what was sent, what came back), oldest first' })
+  @FieldResolver(() => [SyncCall], {
+    description: 'The audit trail: every call the steps made to a source system (what was sent, what came back), oldest first',
+    deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:payloads scope (governance, README "Security")',
+  })
   async calls(
     @Root() tx: SyncTransactionRecord,
     @Arg('first', () => Int, { nullable: true, defaultValue: 200, description: 'at most this many (1 to 1000)' }) first: number,
@@ -88,7 +91,7 @@ export class SyncTransactionResolver {
     return (await sync.calls(tx.id, first)).map((c) => ({ ...c, request: json(c.request), response: json(c.response) }));
   }
 
-  @FieldResolver(() => String, { description: 'The command as submitted, as JSON (canonical ids)' })
+  @FieldResolver(() => String, { description: 'The command as submitted, as JSON (canonical ids)', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:payloads scope (governance, README "Security")' })
   input(@Root() tx: SyncTransactionRecord): string {
     return JSON.stringify(tx.input ?? null);
   }
@@ -121,12 +124,12 @@ export class SyncTransactionResolver {
 
 @Resolver()
 export class IntegrationHealthResolver {
-  @Query(() => [SystemHealth], { description: 'Circuit state, latency and error rate of the workers’ calls to each source system' })
+  @Query(() => [SystemHealth], { description: 'Circuit state, latency and error rate of the workers’ calls to each source system', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:read scope (governance, README "Security")' })
   integrationHealth(@Ctx() { sync }: SubgraphContext): Promise<SystemHealthRecord[]> {
     return sync.health();
   }
 
-  @Query(() => OperationalMetrics, { description: 'Backlog, dead letters and business exceptions needing attention' })
+  @Query(() => OperationalMetrics, { description: 'Backlog, dead letters and business exceptions needing attention', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:read scope (governance, README "Security")' })
   operationalMetrics(@Ctx() { sync }: SubgraphContext): Promise<OperationalMetricsRecord> {
     return sync.metrics();
   }

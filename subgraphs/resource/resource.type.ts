@@ -17,7 +17,7 @@ export class Resource {
   @Field()
   name!: string;
 
-  @Field()
+  @Field({ deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the personal:read scope (governance, README "Security")' })
   email!: string;
 
   @Field(() => String, { nullable: true })
