@@ -1,4 +1,5 @@
-import { Arg, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
+import { SCOPE } from '../shared/auth';
 import { Decimal, idempotencyKeySchema, isoDate, validate } from '../../canonical-schema';
 import type { SubgraphContext } from '../shared/context';
 import { DateScalar, DecimalScalar } from '../shared/scalars';
@@ -10,6 +11,7 @@ const PAYABLE = new Set(['ISSUED', 'PARTIALLY_PAID', 'OVERDUE']);
 
 @Resolver()
 export class BillingMutations {
+  @Authorized(SCOPE.syncWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description:
@@ -30,6 +32,7 @@ export class BillingMutations {
     return submitSync(ctx, 'time-to-invoice', { projectId: project.id, periodEnd: end }, key);
   }
 
+  @Authorized(SCOPE.paymentsWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description:

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import { guardReference } from '../shared/auth';
 import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
 import { entityRef } from '../shared/node';
@@ -8,17 +9,25 @@ import { CustomerBillingResolver, InvoiceLineResolver, InvoiceResolver, invoiceN
 
 /** The billing subgraph: invoices (system of record: the ERP), receivables and unbilled work. */
 export function buildBillingSchema(): Promise<GraphQLSchema> {
-  const stub = (Type: typeof CustomerRef | typeof ProjectRef | typeof ResourceRef) => ({
-    __resolveReference: (ref: { id: string }) => entityRef(Type, ref.id),
+  type Ctx = SubgraphContext;
+  const stub = (Type: typeof CustomerRef | typeof ProjectRef | typeof ResourceRef, customerIdOf?: (id: string, ctx: Ctx) => Promise<string | null | undefined>) => ({
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+      await guardReference(ctx, Type.name.replace(/Ref$/, ''), ref.id, customerIdOf && (() => customerIdOf(ref.id, ctx)));
+      return entityRef(Type, ref.id);
+    },
   });
   return buildFederatedSchema(
     { resolvers: [InvoiceResolver, InvoiceLineResolver, CustomerBillingResolver, ProjectBillingResolver, BillingMutations] },
     {
       Invoice: {
-        __resolveReference: async (ref: { id: string }, { reader }: SubgraphContext) => invoiceNode(await reader.load('invoice', ref.id)),
+        __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+          const node = invoiceNode(await ctx.reader.load('invoice', ref.id));
+          await guardReference(ctx, 'Invoice', ref.id, async () => node?.customerId);
+          return node;
+        },
       },
-      Customer: stub(CustomerRef),
-      Project: stub(ProjectRef),
+      Customer: stub(CustomerRef, async (id) => id),
+      Project: stub(ProjectRef, async (id, ctx) => (await ctx.reader.loadValue('project', id))?.customerId),
       Resource: stub(ResourceRef),
     },
   );

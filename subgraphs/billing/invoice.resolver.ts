@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { requireCustomer, SCOPE } from '../shared/auth';
 import type { InvoiceLine as CanonicalInvoiceLine, InvoiceStatus as Status, Money as CanonicalMoney, Resource } from '../../canonical-schema';
 import type { CacheEntry } from '../../cache';
 import type { SubgraphContext } from '../shared/context';
@@ -15,9 +16,12 @@ export function invoiceNode(entry: CacheEntry<'invoice'> | null): InvoiceNode | 
 
 @Resolver(() => Invoice)
 export class InvoiceResolver {
+  @Authorized(SCOPE.graphRead)
   @Query(() => Invoice, { nullable: true, description: 'An invoice by id; null when unknown' })
-  async invoice(@Arg('id', () => ID) id: string, @Ctx() { reader }: SubgraphContext): Promise<InvoiceNode | null> {
-    return invoiceNode(await reader.load('invoice', id));
+  async invoice(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<InvoiceNode | null> {
+    const node = invoiceNode(await ctx.reader.load('invoice', id));
+    if (node) requireCustomer(ctx, node.customerId, 'Query.invoice', `invoice ${id}`);
+    return node;
   }
 
   @FieldResolver(() => CustomerRef)

@@ -1,4 +1,5 @@
-import { Arg, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
+import { SCOPE } from '../shared/auth';
 import { customerInputSchema, idempotencyKeySchema, validate } from '../../canonical-schema';
 import type { SubgraphContext } from '../shared/context';
 import { PROVIDES_SYNC, SyncTransactionRef, submitSync } from '../shared/sync';
@@ -8,6 +9,7 @@ import { CustomerInput } from './customer.input';
 
 @Resolver()
 export class CustomerMutations {
+  @Authorized(SCOPE.syncWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description: 'Creates or updates a customer: the CRM account (master data), then the ERP customer (workflow customer-master). Returns the sync transaction at once (PENDING).',
@@ -27,6 +29,7 @@ export class CustomerMutations {
     return submitSync(ctx, 'customer-master', customer, key);
   }
 
+  @Authorized(SCOPE.syncWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description:

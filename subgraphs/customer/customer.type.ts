@@ -1,4 +1,5 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Authorized, Directive, Field, ID, ObjectType } from 'type-graphql';
+import { SCOPE } from '../shared/auth';
 import type { Customer as CanonicalCustomer } from '../../canonical-schema';
 import { CustomerStatus } from '../shared/enums';
 import { Address, ExternalId, Freshness, PageInfo } from '../shared/types';
@@ -21,7 +22,8 @@ export class Customer {
   @Field(() => String, { nullable: true, description: "The firm's contracting legal entity (ERP subsidiary)" })
   legalEntity!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Authorized(SCOPE.financeRead)
+  @Field(() => String, { nullable: true, description: 'Tax id (finance:read; null with FORBIDDEN otherwise)' })
   taxId!: string | null;
 
   @Field({ description: 'ISO 4217 billing currency' })

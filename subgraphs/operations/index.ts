@@ -2,15 +2,19 @@ import type { GraphQLSchema } from 'graphql';
 import { uuidSchema } from '../../canonical-schema';
 import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
-import { IntegrationHealthResolver, SyncTransactionResolver } from './operations.resolver';
+import { requireScope, SCOPE } from '../shared/auth';
+import { AuditLogResolver, IntegrationHealthResolver, SyncTransactionResolver } from './operations.resolver';
 
 /** The operations subgraph: sync transactions, integration health and operational metrics (system of record: the sync engine). */
 export function buildOperationsSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [SyncTransactionResolver, IntegrationHealthResolver] },
+    { resolvers: [SyncTransactionResolver, IntegrationHealthResolver, AuditLogResolver] },
     {
       SyncTransaction: {
-        __resolveReference: (ref: { id: string }, { sync }: SubgraphContext) => (uuidSchema.safeParse(ref.id).success ? sync.get(ref.id) : null),
+        __resolveReference: (ref: { id: string }, ctx: SubgraphContext) => {
+          requireScope(ctx, [SCOPE.opsRead], 'SyncTransaction (entity reference)');
+          return uuidSchema.safeParse(ref.id).success ? ctx.sync.get(ref.id) : null;
+        },
       },
     },
   );

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { AUDIT_KINDS, SCOPE, type AuditKind } from '../shared/auth';
 import { uuidSchema } from '../../canonical-schema';
 import {
   NotReplayableError,
@@ -15,6 +16,7 @@ import { InvalidArgumentError } from '../shared/errors';
 import { SyncStatus } from '../shared/sync';
 import { NotFoundError, RuleViolationError } from '../shared/write-errors';
 import { CustomerRef, InvoiceRef, OpportunityRef, ProjectRef } from './stubs/refs.stub';
+import { AuditEntry, AuditEntryConnection, AuditKindEnum } from './audit-entry.type';
 import { OperationalMetrics, SyncCall, SyncTransaction, SyncTransactionConnection, SystemHealth } from './sync-transaction.type';
 
 /** A canonical id the transaction is about or produced (`customerId`, `projectId`, ...), from its result first, then its subject. */
@@ -34,12 +36,14 @@ function isTransactionId(id: string): boolean {
 
 @Resolver(() => SyncTransaction)
 export class SyncTransactionResolver {
+  @Authorized(SCOPE.opsRead)
   @Query(() => SyncTransaction, { nullable: true, description: 'A sync transaction by id; null when unknown' })
   async syncTransaction(@Arg('id', () => ID) id: string, @Ctx() { sync }: SubgraphContext): Promise<SyncTransactionRecord | null> {
     return isTransactionId(id) ? sync.get(id) : null;
   }
 
-  @Query(() => SyncTransactionConnection, { description: 'Sync transactions, newest first, optionally by status and workflow', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:read scope (governance, README "Security")' })
+  @Authorized(SCOPE.opsRead)
+  @Query(() => SyncTransactionConnection, { nullable: true, description: 'Sync transactions, newest first, optionally by status and workflow (ops:read)' })
   async syncTransactions(
     @Arg('status', () => SyncStatus, { nullable: true }) status: Status | null,
     @Arg('workflow', () => String, { nullable: true }) workflow: string | null,
@@ -61,6 +65,7 @@ export class SyncTransactionResolver {
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
   }
 
+  @Authorized(SCOPE.opsReplay)
   @Mutation(() => SyncTransaction, {
     description: 'Runs a DEAD_LETTERED or FAILED transaction again from its failed step (a COMPENSATED one from the start); returns it re-queued',
   })
@@ -77,9 +82,10 @@ export class SyncTransactionResolver {
     }
   }
 
+  @Authorized(SCOPE.opsPayloads)
   @FieldResolver(() => [SyncCall], {
-    description: 'The audit trail: every call the steps made to a source system (what was sent, what came back), oldest first',
-    deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:payloads scope (governance, README "Security")',
+    nullable: true,
+    description: 'The audit trail: every call the steps made to a source system (what was sent, what came back), oldest first (ops:payloads)',
   })
   async calls(
     @Root() tx: SyncTransactionRecord,
@@ -91,7 +97,8 @@ export class SyncTransactionResolver {
     return (await sync.calls(tx.id, first)).map((c) => ({ ...c, request: json(c.request), response: json(c.response) }));
   }
 
-  @FieldResolver(() => String, { description: 'The command as submitted, as JSON (canonical ids)', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:payloads scope (governance, README "Security")' })
+  @Authorized(SCOPE.opsPayloads)
+  @FieldResolver(() => String, { nullable: true, description: 'The command as submitted, as JSON (canonical ids; ops:payloads)' })
   input(@Root() tx: SyncTransactionRecord): string {
     return JSON.stringify(tx.input ?? null);
   }
@@ -124,13 +131,39 @@ export class SyncTransactionResolver {
 
 @Resolver()
 export class IntegrationHealthResolver {
-  @Query(() => [SystemHealth], { description: 'Circuit state, latency and error rate of the workers’ calls to each source system', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:read scope (governance, README "Security")' })
+  @Authorized(SCOPE.opsRead)
+  @Query(() => [SystemHealth], { nullable: true, description: 'Circuit state, latency and error rate of the workers’ calls to each source system (ops:read)' })
   integrationHealth(@Ctx() { sync }: SubgraphContext): Promise<SystemHealthRecord[]> {
     return sync.health();
   }
 
-  @Query(() => OperationalMetrics, { description: 'Backlog, dead letters and business exceptions needing attention', deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the ops:read scope (governance, README "Security")' })
+  @Authorized(SCOPE.opsRead)
+  @Query(() => OperationalMetrics, { nullable: true, description: 'Backlog, dead letters and business exceptions needing attention (ops:read)' })
   operationalMetrics(@Ctx() { sync }: SubgraphContext): Promise<OperationalMetricsRecord> {
     return sync.metrics();
+  }
+}
+
+@Resolver(() => AuditEntry)
+export class AuditLogResolver {
+  @Authorized(SCOPE.auditRead)
+  @Query(() => AuditEntryConnection, {
+    nullable: true,
+    description: 'The audit trail, newest first: every mutation, replay and denied access, with the verified caller and the arguments (secrets redacted) (audit:read)',
+  })
+  async auditLog(
+    @Arg('kind', () => AuditKindEnum, { nullable: true }) kind: AuditKind | null,
+    @Arg('caller', () => String, { nullable: true, description: "The caller's subject" }) caller: string | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() { audit }: SubgraphContext,
+  ): Promise<AuditEntryConnection> {
+    const args = pageArgs(first, null);
+    if (after != null && !/^\d{1,19}$/.test(after)) throw new InvalidArgumentError('after', 'is not a cursor this connection issued; pass the endCursor of a previous page');
+    const page = await audit.list({ first: args.first, after, kind: kind && (AUDIT_KINDS as readonly string[]).includes(kind) ? kind : null, caller });
+    return {
+      edges: page.nodes.map((n) => ({ cursor: n.id, node: { ...n, roles: [...n.roles], arguments: n.arguments === null || n.arguments === undefined ? null : JSON.stringify(n.arguments) } })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    };
   }
 }

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import { guardReference } from '../shared/auth';
 import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
 import { ProjectMutations } from './project.mutations';
@@ -12,10 +13,24 @@ export function buildProjectSchema(): Promise<GraphQLSchema> {
     { resolvers: [ProjectResolver, CustomerProjectsResolver, OpportunityProjectResolver, ProjectMutations] },
     {
       Project: {
-        __resolveReference: async (ref: { id: string }, { reader }: SubgraphContext) => projectNode(await reader.load('project', ref.id)),
+        __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => {
+          const node = projectNode(await ctx.reader.load('project', ref.id));
+          await guardReference(ctx, 'Project', ref.id, async () => node?.customerId);
+          return node;
+        },
       },
-      Customer: { __resolveReference: (ref: { id: string }) => entityRef(CustomerRef, ref.id) },
-      Opportunity: { __resolveReference: (ref: { id: string }) => entityRef(OpportunityRef, ref.id) },
+      Customer: {
+        __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => {
+          await guardReference(ctx, 'Customer', ref.id, async () => ref.id);
+          return entityRef(CustomerRef, ref.id);
+        },
+      },
+      Opportunity: {
+        __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => {
+          await guardReference(ctx, 'Opportunity', ref.id, async () => (await ctx.reader.loadValue('opportunity', ref.id))?.customerId);
+          return entityRef(OpportunityRef, ref.id);
+        },
+      },
     },
   );
 }

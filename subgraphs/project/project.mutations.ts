@@ -1,4 +1,5 @@
-import { Arg, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
+import { SCOPE } from '../shared/auth';
 import { addMoney, changeOrderInputSchema, Decimal, idempotencyKeySchema, validate } from '../../canonical-schema';
 import type { SubgraphContext } from '../shared/context';
 import { PROVIDES_SYNC, SyncTransactionRef, submitSync } from '../shared/sync';
@@ -10,6 +11,7 @@ const CLOSED = new Set(['COMPLETED', 'CANCELLED']);
 
 @Resolver()
 export class ProjectMutations {
+  @Authorized(SCOPE.syncWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description: 'Approves a change order: recorded on the ERP job, new budget set in the ERP and the PSA (workflow change-order). Returns the sync transaction at once (PENDING).',

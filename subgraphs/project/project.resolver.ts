@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { requireCustomer, SCOPE } from '../shared/auth';
 import type { ProjectStatus as Status } from '../../canonical-schema';
 import type { CacheEntry } from '../../cache';
 import type { SubgraphContext } from '../shared/context';
@@ -13,9 +14,12 @@ export function projectNode(entry: CacheEntry<'project'> | null): ProjectNode | 
 
 @Resolver(() => Project)
 export class ProjectResolver {
+  @Authorized(SCOPE.graphRead)
   @Query(() => Project, { nullable: true, description: 'A project by id; null when unknown' })
-  async project(@Arg('id', () => ID) id: string, @Ctx() { reader }: SubgraphContext): Promise<ProjectNode | null> {
-    return projectNode(await reader.load('project', id));
+  async project(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<ProjectNode | null> {
+    const node = projectNode(await ctx.reader.load('project', id));
+    if (node) requireCustomer(ctx, node.customerId, 'Query.project', `project ${id}`);
+    return node;
   }
 
   @FieldResolver(() => CustomerRef)
@@ -45,8 +49,10 @@ export class CustomerProjectsResolver {
 @Resolver(() => OpportunityRef)
 export class OpportunityProjectResolver {
   @FieldResolver(() => Project, { nullable: true, description: 'The project created from this opportunity, once converted' })
-  async project(@Root() opportunity: OpportunityRef, @Ctx() { reader }: SubgraphContext): Promise<ProjectNode | null> {
-    const opp = await reader.loadValue('opportunity', opportunity.id);
-    return opp?.projectId ? projectNode(await reader.load('project', opp.projectId)) : null;
+  async project(@Root() opportunity: OpportunityRef, @Ctx() ctx: SubgraphContext): Promise<ProjectNode | null> {
+    const opp = await ctx.reader.loadValue('opportunity', opportunity.id);
+    const node = opp?.projectId ? projectNode(await ctx.reader.load('project', opp.projectId)) : null;
+    if (node) requireCustomer(ctx, node.customerId, 'Opportunity.project', `project ${node.id}`);
+    return node;
   }
 }

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import { guardReference } from '../shared/auth';
 import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
 import { ProjectRef } from './stubs/project.stub';
@@ -9,8 +10,14 @@ import { entityRef } from '../shared/node';
 
 /** The resource subgraph: resources, assignments and time (system of record: the PSA). */
 export function buildResourceSchema(): Promise<GraphQLSchema> {
-  const byId = (entity: 'resource' | 'assignment' | 'timeEntry') => ({
-    __resolveReference: async (ref: { id: string }, { reader }: SubgraphContext) => nodeOf(entity, await reader.load(entity, ref.id)),
+  const projectCustomer = async (ctx: SubgraphContext, projectId: string | undefined) => (projectId ? (await ctx.reader.loadValue('project', projectId))?.customerId : undefined);
+  const byId = (entity: 'resource' | 'assignment' | 'timeEntry', typeName: string) => ({
+    __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => {
+      const node = nodeOf(entity, await ctx.reader.load(entity, ref.id));
+      // resources belong to the firm, not to a customer: no row-level rule; assignments and time follow their project
+      await guardReference(ctx, typeName, ref.id, entity === 'resource' ? undefined : () => projectCustomer(ctx, (node as { projectId?: string } | null)?.projectId));
+      return node;
+    },
   });
   return buildFederatedSchema(
     {
@@ -19,10 +26,15 @@ export function buildResourceSchema(): Promise<GraphQLSchema> {
       orphanedTypes: [ProjectRef, Assignment, TimeEntry],
     },
     {
-      Resource: byId('resource'),
-      Assignment: byId('assignment'),
-      TimeEntry: byId('timeEntry'),
-      Project: { __resolveReference: (ref: { id: string }) => entityRef(ProjectRef, ref.id) },
+      Resource: byId('resource', 'Resource'),
+      Assignment: byId('assignment', 'Assignment'),
+      TimeEntry: byId('timeEntry', 'TimeEntry'),
+      Project: {
+        __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => {
+          await guardReference(ctx, 'Project', ref.id, () => projectCustomer(ctx, ref.id));
+          return entityRef(ProjectRef, ref.id);
+        },
+      },
     },
   );
 }

@@ -1,4 +1,5 @@
-import { Arg, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
+import { SCOPE } from '../shared/auth';
 import { z } from 'zod';
 import { assignmentInputSchema, idempotencyKeySchema, timeEntryInputSchema, validate, type Assignment, type Project, type Resource } from '../../canonical-schema';
 import { checkStaffing } from '../../sync';
@@ -55,6 +56,7 @@ const idsSchema = z.array(z.string().min(1, 'must not be empty')).min(1, 'must l
 
 @Resolver()
 export class ResourceMutations {
+  @Authorized(SCOPE.syncWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description:
@@ -82,6 +84,7 @@ export class ResourceMutations {
     return submitSync(ctx, 'staffing', assignment, key);
   }
 
+  @Authorized(SCOPE.syncWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description: 'Records time entries in the PSA as SUBMITTED, all or none (workflow time-submission). Returns the sync transaction at once (PENDING).',
@@ -111,6 +114,7 @@ export class ResourceMutations {
     return submitSync(ctx, 'time-submission', { entries }, key);
   }
 
+  @Authorized(SCOPE.syncWrite)
   @Directive(PROVIDES_SYNC)
   @Mutation(() => SyncTransactionRef, {
     description: 'Approves SUBMITTED time entries in the PSA (workflow time-approval). Returns the sync transaction at once (PENDING).',

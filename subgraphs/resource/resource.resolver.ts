@@ -1,5 +1,7 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { EntityType, TimeEntryStatus as Status } from '../../canonical-schema';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Decimal, money, type EntityType, type Money as CanonicalMoney, type TimeEntryStatus as Status } from '../../canonical-schema';
+import { SCOPE } from '../shared/auth';
+import { Money } from '../shared/types';
 import type { CacheEntry } from '../../cache';
 import { encodeCursor, pageArgs } from '../shared/connection';
 import type { SubgraphContext } from '../shared/context';
@@ -27,11 +29,13 @@ async function requireResource(ctx: SubgraphContext, id: string, owner: string):
 
 @Resolver(() => Resource)
 export class ResourceResolver {
+  @Authorized(SCOPE.graphRead)
   @Query(() => Resource, { nullable: true, description: 'A resource by id; null when unknown' })
   async resource(@Arg('id', () => ID) id: string, @Ctx() { reader }: SubgraphContext): Promise<ResourceNode | null> {
     return nodeOf('resource', await reader.load('resource', id));
   }
 
+  @Authorized(SCOPE.graphRead)
   @Query(() => ResourceConnection, { description: 'Resources ordered by name, optionally those with a skill' })
   async resources(
     @Arg('skill', () => String, { nullable: true }) skill: string | null,
@@ -56,6 +60,16 @@ export class AssignmentResolver {
   @FieldResolver(() => Resource)
   resource(@Root() a: AssignmentNode, @Ctx() ctx: SubgraphContext): Promise<ResourceNode> {
     return requireResource(ctx, a.resourceId, `assignment ${a.id}`);
+  }
+
+  @Authorized(SCOPE.financeRead)
+  @FieldResolver(() => Money, {
+    nullable: true,
+    description: "Margin per hour: the bill rate less the resource's cost rate (finance:read; null with FORBIDDEN otherwise; null when either is unknown or they differ in currency)",
+  })
+  async margin(@Root() a: AssignmentNode, @Ctx() ctx: SubgraphContext): Promise<CanonicalMoney | null> {
+    const cost = (await ctx.reader.loadValue('resource', a.resourceId))?.costRate;
+    return cost && cost.currency === a.billRate.currency ? money(new Decimal(a.billRate.amount).minus(cost.amount), cost.currency) : null;
   }
 }
 

@@ -1,4 +1,5 @@
-import { Directive, Field, Float, ID, ObjectType } from 'type-graphql';
+import { Authorized, Directive, Field, Float, ID, ObjectType } from 'type-graphql';
+import { SCOPE } from '../shared/auth';
 import type { Assignment as CanonicalAssignment, Resource as CanonicalResource, TimeEntry as CanonicalTimeEntry } from '../../canonical-schema';
 import { AssignmentStatus, TimeEntryStatus } from '../shared/enums';
 import { DateScalar } from '../shared/scalars';
@@ -17,8 +18,9 @@ export class Resource {
   @Field()
   name!: string;
 
-  @Field({ deprecationReason: 'Becomes nullable: null with a FORBIDDEN error for callers without the personal:read scope (governance, README "Security")' })
-  email!: string;
+  @Authorized(SCOPE.personalRead)
+  @Field(() => String, { nullable: true, description: 'Work email: personal data (personal:read; null with FORBIDDEN otherwise)' })
+  email!: string | null;
 
   @Field(() => String, { nullable: true })
   title!: string | null;
@@ -29,7 +31,8 @@ export class Resource {
   @Field(() => Money, { nullable: true, description: 'Standard bill rate per hour' })
   billRate!: Money | null;
 
-  @Field(() => Money, { nullable: true, description: 'Cost rate per hour' })
+  @Authorized(SCOPE.financeRead)
+  @Field(() => Money, { nullable: true, description: 'Cost rate per hour (finance:read; null with FORBIDDEN otherwise)' })
   costRate!: Money | null;
 
   @Field(() => [ExternalId])

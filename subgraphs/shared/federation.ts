@@ -3,6 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+import { authChecker } from './auth';
 
 /** The Federation version every Tandem subgraph links, and the directives it imports. */
 export const FEDERATION_LINK = '@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides"])';
@@ -13,13 +14,15 @@ export type ReferenceResolvers = Record<string, { __resolveReference: (ref: any,
  * Builds a Federation 2 subgraph schema from type-graphql resolvers: type-graphql
  * builds the schema, its SDL (with the @key/@shareable directives) is handed to
  * `buildSubgraphSchema` together with the resolvers and the entities'
- * `__resolveReference` functions.
+ * `__resolveReference` functions. Fields declared `@Authorized(scope)` are
+ * checked where they resolve (auth/authorize.ts).
  */
 export async function buildFederatedSchema(
-  options: Omit<BuildSchemaOptions, 'skipCheck'>,
+  options: Omit<BuildSchemaOptions, 'skipCheck' | 'authChecker'>,
   referenceResolvers: ReferenceResolvers = {},
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
+  // every `@Authorized(scope)` is checked by the one auth checker (auth/authorize.ts)
+  const schema = await buildSchema({ ...options, skipCheck: true, validate: false, authChecker });
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, ref] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...ref } as never;

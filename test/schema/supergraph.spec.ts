@@ -53,9 +53,9 @@ Mutation.generateInvoices(projectId: ID!, periodEnd: Date!, idempotencyKey: Stri
 Mutation.recordPayment(invoiceId: ID!, amount: Decimal!, idempotencyKey: String!): SyncTransaction!
 Mutation.replaySyncTransaction(id: ID!): SyncTransaction!
 Query.syncTransaction(id: ID!): SyncTransaction
-Query.syncTransactions(status: SyncStatus, workflow: String, first: Int, after: String): SyncTransactionConnection!
-Query.integrationHealth: [SystemHealth!]!
-Query.operationalMetrics: OperationalMetrics!
+Query.syncTransactions(status: SyncStatus, workflow: String, first: Int, after: String): SyncTransactionConnection
+Query.integrationHealth: [SystemHealth!]
+Query.operationalMetrics: OperationalMetrics
 SyncTransaction.id: ID!
 SyncTransaction.workflow: String!
 SyncTransaction.status: SyncStatus!

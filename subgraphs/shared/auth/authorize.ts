@@ -6,7 +6,7 @@
 import type { AuthChecker } from 'type-graphql';
 import type { SubgraphContext } from '../context';
 import { ForbiddenError, rolesText } from './forbidden';
-import type { Scope } from './roles';
+import { SCOPE, type Scope } from './roles';
 
 function deny(ctx: SubgraphContext, operation: string, error: ForbiddenError): never {
   ctx.denials.push({ operation, detail: error.message });
@@ -54,4 +54,29 @@ export function requireCustomer(ctx: SubgraphContext, customerId: string | null 
       { reason: 'row-level' },
     ),
   );
+}
+
+/**
+ * The row-level rule when finding the row's customer costs a read: the read
+ * happens only for a caller under the rule (a portal token).
+ */
+export async function requireCustomerOf(
+  ctx: SubgraphContext,
+  operation: string,
+  what: string,
+  customerIdOf: () => Promise<string | null | undefined>,
+): Promise<void> {
+  if (!ctx.principal.rowLevel) return;
+  requireCustomer(ctx, await customerIdOf(), operation, what);
+}
+
+/** An entity reference (`_entities`) resolved here: the graph:read scope, then the row-level rule. */
+export async function guardReference(
+  ctx: SubgraphContext,
+  typeName: string,
+  id: string,
+  customerIdOf?: () => Promise<string | null | undefined>,
+): Promise<void> {
+  requireScope(ctx, [SCOPE.graphRead], `${typeName} (entity reference)`);
+  if (customerIdOf) await requireCustomerOf(ctx, `${typeName} (entity reference)`, `${typeName} ${id}`, customerIdOf);
 }

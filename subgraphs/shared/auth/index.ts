@@ -5,6 +5,6 @@ export { principalFromClaims } from './principal';
 export type { Principal } from './principal';
 export { ForbiddenError } from './forbidden';
 export type { Denial } from './forbidden';
-export { authChecker, requireScope, requireCustomer, canSeeCustomer } from './authorize';
+export { authChecker, requireScope, requireCustomer, requireCustomerOf, canSeeCustomer, guardReference } from './authorize';
 export { auditPlugin, createAuditLog, redactSecrets, AUDIT_KINDS } from './audit';
 export type { AuditLog, AuditKind, AuditRecord, AuditEntryRecord, AuditPage } from './audit';
