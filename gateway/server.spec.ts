@@ -12,7 +12,8 @@ import {
   startSubgraph,
   USERS_SDL,
 } from './__fixtures__/subgraphs';
-import { composeSupergraph, runGatewayCommand, RunningGateway, startGateway } from './index';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { composeSupergraph, runGatewayCommand, RunningGateway, startGateway, type SecurityKeyDefaults } from './index';
 
 const logger = createLogger('gateway-test');
 
@@ -137,6 +138,19 @@ describe('gateway started from a supergraph file composed elsewhere', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  // the command's security settings: an identity provider's key (here a test key) and the internal token secret
+  let signingKey: KeyLike;
+  let keyDefaults: SecurityKeyDefaults;
+  const securityDefaults = async () => keyDefaults;
+  const bearer = async (sub = 'tester') => ({
+    authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject(sub).setIssuer('test-idp').setAudience('gw').setExpirationTime('5m').sign(signingKey)}`,
+  });
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    signingKey = pair.privateKey;
+    keyDefaults = { jwks: { keys: [await exportJWK(pair.publicKey)] }, issuer: 'test-idp', audience: 'gw', internalTokenSecret: 'a-test-secret-of-at-least-32-bytes!!' };
+  });
+
   it('runs `tandem gateway --supergraph <file> --port 0` and stops cleanly', async () => {
     const file = join(dir, 'supergraph.graphql');
     writeFileSync(
@@ -154,13 +168,18 @@ describe('gateway started from a supergraph file composed elsewhere', () => {
       err: { write: (t: string) => out.push(t) },
       logger,
       signal: abort.signal,
+      securityDefaults,
       onStarted: (g) => {
         url = g.url;
       },
     });
     await waitFor(() => url !== '');
-    const { json } = await postGraphQL(url, { query: '{ user(id: "u2") { name reviews { body } } }' });
+    const { json } = await postGraphQL(url, { query: '{ user(id: "u2") { name reviews { body } } }' }, await bearer());
     expect(json.data.user).toEqual({ name: 'Grace', reviews: [{ body: 'Fine' }] });
+    // authentication is on: no token, no answer
+    const anonymous = await postGraphQL(url, { query: '{ user(id: "u2") { name } }' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json.errors[0]).toMatchObject({ message: 'Authentication required: send an "Authorization: Bearer <token>" header', extensions: { code: 'UNAUTHENTICATED' } });
     abort.abort();
     expect(await exit).toBe(0);
     expect(out.join('')).toContain(`Gateway ready at ${url}`);
@@ -172,12 +191,19 @@ describe('gateway started from a supergraph file composed elsewhere', () => {
     writeFileSync(file, JSON.stringify({ port: 0, subgraphs: [{ name: 'users', url: users.url }, { name: 'reviews', url: reviews.url }] }));
     const abort = new AbortController();
     let url = '';
-    const exit = runGatewayCommand(['--config', file], { out: { write: () => true }, logger, signal: abort.signal, onStarted: (g) => (url = g.url) });
+    const exit = runGatewayCommand(['--config', file], { out: { write: () => true }, logger, signal: abort.signal, securityDefaults, onStarted: (g) => (url = g.url) });
     await waitFor(() => url !== '');
-    const { json } = await postGraphQL(url, { query: '{ reviews { author { name } } }' });
+    const { json } = await postGraphQL(url, { query: '{ reviews { author { name } } }' }, await bearer());
     expect(json.data.reviews[0].author.name).toBe('Ada');
     abort.abort();
     expect(await exit).toBe(0);
+  });
+
+  it('refuses to start without keys to verify tokens with, saying what to set', async () => {
+    const err: string[] = [];
+    const code = await runGatewayCommand(['--subgraph', `users=${users.url}`, '--port', '0'], { out: { write: () => true }, err: { write: (t: string) => err.push(t) }, logger });
+    expect(code).toBe(2);
+    expect(err.join('')).toContain('authentication is on: set TANDEM_AUTH_JWKS_URL or TANDEM_AUTH_PUBLIC_KEY');
   });
 
   it('fails to start with the composer’s messages when subgraphs do not compose', async () => {
@@ -191,6 +217,7 @@ describe('gateway started from a supergraph file composed elsewhere', () => {
       out: { write: () => true },
       err: { write: (t: string) => err.push(t) },
       logger,
+      securityDefaults,
     });
     await clash.stop();
     expect(code).toBe(1);

@@ -3,6 +3,18 @@ import pino, { Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
+ * What is never written to a log: bearer tokens and the gateway's internal
+ * token, tax ids (canonical `taxId`, the CRM's `Tax_Id__c`, the ERP's `vatregnumber`), webhook and other
+ * secrets, passwords. Pino replaces them with "[REDACTED]" at these paths
+ * (up to three levels deep: `input.taxId`, `req.headers.authorization`, ...).
+ */
+const SECRET_KEYS = ['authorization', 'token', 'accessToken', 'idToken', '"x-gateway-token"', 'taxId', 'Tax_Id__c', 'vatregnumber', 'vatRegNumber', 'secret', 'webhookSecret', 'password', 'apiKey'];
+export const LOG_REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((k) => {
+  const key = k.startsWith('"') ? `[${k}]` : `.${k}`;
+  return [key.slice(key.startsWith('.') ? 1 : 0), `*${key}`, `*.*${key}`, `*.*.*${key}`];
+});
+
+/**
  * The process logger. `LOG_LEVEL` sets the level (default `info`, `silent` under
  * jest unless LOG_LEVEL is set); `LOG_PRETTY=1` prints human-readable lines.
  */
@@ -15,6 +27,7 @@ export function rootLogger(): Logger {
     root = pino({
       level,
       base: { app: 'tandem' },
+      redact: { paths: [...LOG_REDACT_PATHS], censor: '[REDACTED]' },
       transport: process.env.LOG_PRETTY === '1' ? { target: 'pino-pretty', options: { colorize: true, destination: 2 } } : undefined,
     }, process.env.LOG_PRETTY === '1' ? undefined : pino.destination(2));
   }

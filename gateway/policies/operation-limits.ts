@@ -6,10 +6,10 @@
  * variables) before execution, on every request, cached documents included.
  *
  * Cost: every field that returns an object costs 1 for each time it can occur.
- * A field with a `first`/`last` argument occurs that many times (its default,
- * or `defaultListSize`, when the caller sends none) and the lists directly
- * under it (a connection's `edges`/`nodes`) do not multiply again; any other
- * list field multiplies by `defaultListSize`. Scalars cost nothing.
+ * A list field with a `first`/`last` argument holds that many items (its
+ * default, or `defaultListSize`, when the caller sends none); an object field
+ * with one is a connection: the lists directly under it (`edges`, `nodes`)
+ * hold that many. Any other list holds `defaultListSize`. Scalars cost nothing.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
@@ -113,11 +113,17 @@ export function measureOperation(
         const nullable = def ? getNullableType(def.type) : undefined;
         const isList = nullable ? isListType(nullable) : false;
         const count = countOf(sel, def);
-        const times = count !== undefined ? count : isList ? (underConnection ? 1 : options.defaultListSize) : 1;
-        const here = multiplicity * Math.max(times, count === 0 ? 0 : 1);
-        m.cost += here;
         const named = def ? getNamedType(def.type) : undefined;
-        walk(sel.selectionSet, named && isCompositeType(named) ? named : undefined, depth + 1, here, count !== undefined && !isList);
+        const childType = named && isCompositeType(named) ? named : undefined;
+        if (count !== undefined && !isList) {
+          // a connection: one object, whose lists hold `count` items
+          m.cost += multiplicity;
+          walk(sel.selectionSet, childType, depth + 1, multiplicity * count, true);
+        } else {
+          const here = multiplicity * (count ?? (isList ? (underConnection ? 1 : options.defaultListSize) : 1));
+          m.cost += here;
+          walk(sel.selectionSet, childType, depth + 1, here, false);
+        }
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const cond = sel.typeCondition && schema?.getType(sel.typeCondition.name.value);
         walk(sel.selectionSet, cond && isCompositeType(cond) ? cond : parent, depth, multiplicity, underConnection);

@@ -79,7 +79,7 @@ describe('in-process subgraph calls in the one-process stack', () => {
       expect(inProcess.fresh.data.customer).toEqual({ name: inProcess.renamed, freshness: { source: 'CRM', stale: false } });
 
       // the subgraphs still serve HTTP (tandem gateway composes remote ones)
-      const direct = await gql(t.subgraphs.customer.url, `{ customers(first: 1) { totalCount } }`);
+      const direct = await gql(t.subgraphs.customer.url, `{ customers(first: 1) { totalCount } }`, undefined, await t.gatewayHeaders());
       expect(direct.data.customers.totalCount).toBe(10);
 
       // the same query twice answers the same: the gateway merging into in-process answers corrupted no cached row

@@ -127,19 +127,21 @@ describe('mutations accept valid commands', () => {
     expect(await transactionCount()).toBe(before + 1);
   });
 
-  test('the caller and the trace id of the request are recorded on the transaction', async () => {
+  test('the verified caller (subject and role) and the trace id of the request are recorded on the transaction; x-tandem-caller cannot claim another name', async () => {
     const call = validCalls(() => 'who-asked').upsertCustomer;
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const r = await gql(t.gatewayUrl, call.query, call.variables, { 'x-tandem-caller': 'integrator@example.com', traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const integrator = await t.as('integrator', { subject: 'integrator@example.com' });
+    const r = await gql(t.gatewayUrl, call.query, call.variables, { ...integrator, 'x-tandem-caller': 'someone-else@example.com', traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     expect(r.errors).toBeUndefined();
     expect(r.data.upsertCustomer.traceId).toBe(traceId);
     const q = await gql(t.gatewayUrl, `query($id: ID!) { syncTransaction(id: $id) { requestedBy origin traceId status steps { name system status attempts } } }`, { id: r.data.upsertCustomer.id });
     expect(q.errors).toBeUndefined();
-    expect(q.data.syncTransaction).toMatchObject({ requestedBy: 'integrator@example.com', origin: 'api', traceId, status: 'PENDING' });
+    expect(q.data.syncTransaction).toMatchObject({ requestedBy: 'integrator@example.com (integrator)', origin: 'api', traceId, status: 'PENDING' });
     expect(q.data.syncTransaction.steps.map((s: any) => s.name)).toEqual(['upsert-crm-account', 'upsert-erp-customer', 'link-crm-account']);
     expect(q.data.syncTransaction.steps.every((s: any) => s.status === 'PENDING' && s.attempts === 0)).toBe(true);
-    const anon = await gql(t.gatewayUrl, call.query, { ...call.variables, key: 'who-asked-anon' });
-    expect((await t.engine.get(anon.data.upsertCustomer.id))?.requestedBy).toBe('anonymous');
+    const anon = await gql(t.gatewayUrl, call.query, { ...call.variables, key: 'who-asked-anon' }, { authorization: '' });
+    expect(anon.status).toBe(401);
+    expect(anon.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
 

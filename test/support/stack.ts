@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInternalTokenSigner, INTERNAL_TOKEN_HEADER } from '../../gateway';
 import { AUTH_OFF_ROLES, mintDevToken, startAll, type MintTokenOptions, type RunningTandem, type StartAllOptions } from '../../runtime';
 import { SUBGRAPH_NAMES, type Role, type SubgraphName } from '../../subgraphs';
 
@@ -10,6 +11,8 @@ export interface TestStack extends RunningTandem {
   token(roles: Role | readonly Role[], options?: Omit<MintTokenOptions, 'roles'>): Promise<string>;
   /** `{ authorization: 'Bearer <token>' }` for `gql(..., headers)`. */
   as(roles: Role | readonly Role[], options?: Omit<MintTokenOptions, 'roles'>): Promise<Record<string, string>>;
+  /** The headers the gateway would send a subgraph for a caller with these claims (its signed x-gateway-token), to call a subgraph directly. */
+  gatewayHeaders(claims?: Record<string, unknown>): Promise<Record<string, string>>;
 }
 
 /** Subject of the token `gql()` sends to a test stack by default. */
@@ -78,6 +81,10 @@ export async function startTestStack(
     dataDir,
     token,
     as: async (roles, opts) => ({ authorization: `Bearer ${await token(roles, opts)}` }),
+    async gatewayHeaders(claims = { sub: STAFF_SUBJECT, roles: [...AUTH_OFF_ROLES], auth: 'bearer' }) {
+      const signer = createInternalTokenSigner({ secret: keys.internalTokenSecret });
+      return { [INTERNAL_TOKEN_HEADER]: await signer.sign(claims) };
+    },
     async stop() {
       defaultAuthorization.delete(tandem.gatewayUrl);
       await stop();
@@ -101,10 +108,10 @@ export async function gql<T = any>(
   query: string,
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
-): Promise<GraphQLResponse<T> & { status: number; headers: Headers }> {
+): Promise<GraphQLResponse<T> & { status: number }> {
   const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
   if (all.authorization === undefined && defaultAuthorization.has(url)) all.authorization = defaultAuthorization.get(url)!;
   if (all.authorization === '') delete all.authorization;
   const res = await fetch(url, { method: 'POST', headers: all, body: JSON.stringify({ query, variables }) });
-  return { status: res.status, headers: res.headers, ...((await res.json()) as GraphQLResponse<T>) };
+  return { status: res.status, ...((await res.json()) as GraphQLResponse<T>) };
 }

@@ -152,11 +152,11 @@ export async function replay(t: TestStack, id: string): Promise<{ id: string; st
   return r.data.replaySyncTransaction;
 }
 
-/** Many transactions through the gateway in one request (aliased `syncTransaction` fields, 100 a request), in the order of `ids`. */
+/** Many transactions through the gateway (aliased `syncTransaction` fields, 50 a request: the gateway's default alias limit), in the order of `ids`. */
 export async function transactions(t: TestStack, ids: string[]): Promise<GatewayTransaction[]> {
   const out: GatewayTransaction[] = [];
-  for (let start = 0; start < ids.length; start += 100) {
-    const chunk = ids.slice(start, start + 100);
+  for (let start = 0; start < ids.length; start += 50) {
+    const chunk = ids.slice(start, start + 50);
     const query = `query(${chunk.map((_, i) => `$i${i}: ID!`).join(', ')}) { ${chunk.map((_, i) => `t${i}: syncTransaction(id: $i${i}) { ${TX_FIELDS} }`).join(' ')} }`;
     const r = await gql(t.gatewayUrl, query, Object.fromEntries(chunk.map((id, i) => [`i${i}`, id])));
     if (r.errors) throw new Error(`syncTransaction query failed: ${JSON.stringify(r.errors).slice(0, 500)}`);
