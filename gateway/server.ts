@@ -123,6 +123,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       includeStacktraceInErrorResponses: false,
       csrfPrevention: true,
       persistedQueries: security?.persistedQueries,
+      // bounds the parser on hostile documents; the operation limits (gateway/policies) come after validation
       parseOptions: { maxTokens: 20_000 },
       stopOnTerminationSignals: false,
       logger: apolloLogger,

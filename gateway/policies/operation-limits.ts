@@ -1,9 +1,7 @@
 /**
  * Limits an operation must be within before it is executed: document size,
- * depth, aliases and cost. Size is checked on the source text before it is
- * parsed; depth and aliases right after parsing, before validation (a hostile
- * document never reaches the validation rules); cost (which depends on the
- * variables) before execution, on every request, cached documents included.
+ * depth, aliases and cost, each refused with its own code and the measured
+ * value (errors.ts).
  *
  * Cost: every field that returns an object costs 1 for each time it can occur.
  * A list field with a `first`/`last` argument holds that many items (its
@@ -62,7 +60,7 @@ export interface OperationMeasure {
 }
 
 /** Fields visited at most; a document that expands beyond this (fragment bombs) is over every limit anyway. */
-const MAX_VISITS = 200_000;
+const MAX_VISITS = 50_000;
 
 /**
  * Measures one operation of a parsed document. Fragment spreads are followed
@@ -172,27 +170,24 @@ export function checkMeasure(m: OperationMeasure, limits: OperationLimits, which
 }
 
 /**
- * The Apollo Server plugin that applies the limits: size when the source is
- * known, depth and aliases before validation, cost before execution.
+ * The Apollo Server plugin that applies the limits, once the operation is
+ * resolved and before it is planned or executed. (Apollo Server turns an error
+ * thrown by an earlier hook into a 500; parsing is bounded by `maxTokens` and
+ * validation is cheap next to execution, so checking here costs nothing.)
+ * Depth and aliases are measured once per document; cost on every request,
+ * since it depends on the variables.
  */
 export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<BaseContext> {
+  const shapeChecked = new WeakSet<DocumentNode>();
   return {
     async requestDidStart() {
-      let shapeChecked = false;
       return {
-        async didResolveSource({ source }) {
+        async didResolveOperation({ source, document, request, schema }) {
           checkDocumentSize(source, limits);
-        },
-        async validationDidStart({ document, request, schema }) {
           const m = measureOperation(document, { schema, operationName: request.operationName, variables: request.variables, defaultListSize: limits.defaultListSize });
-          if (m) checkMeasure(m, limits, { shape: true, cost: true });
-          shapeChecked = true;
-        },
-        async didResolveOperation({ document, request, schema }) {
-          if (shapeChecked) return;
-          // a document from the parsed-document cache: its shape passed before, its cost depends on the variables
-          const m = measureOperation(document, { schema, operationName: request.operationName, variables: request.variables, defaultListSize: limits.defaultListSize });
-          if (m) checkMeasure(m, limits, { shape: false, cost: true });
+          if (!m) return;
+          checkMeasure(m, limits, { shape: !shapeChecked.has(document), cost: true });
+          shapeChecked.add(document);
         },
       };
     },

@@ -70,13 +70,17 @@ export function persistedQueriesOption(options: PersistedOperationsOptions): fal
   return { ttl: 24 * 3600 };
 }
 
-/** In safelist mode, refuses every operation whose text is not registered (before it is parsed). */
+/**
+ * In safelist mode, refuses every operation whose text is not registered,
+ * before it is planned or executed (a hook before this one cannot answer 400:
+ * Apollo Server turns what they throw into a 500).
+ */
 export function safelistPlugin(list: ReadonlyMap<string, string>): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveSource({ queryHash }) {
-          if (!list.has(queryHash)) throw new NotInSafelistError(queryHash);
+        async didResolveOperation({ queryHash }) {
+          if (!queryHash || !list.has(queryHash)) throw new NotInSafelistError(queryHash ?? '');
         },
       };
     },
