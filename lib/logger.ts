@@ -20,16 +20,19 @@ export const LOG_REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((k) => {
  */
 let root: Logger | undefined;
 
+/** A logger with Tandem's options (base fields, redaction) writing to `destination`. */
+export function createPinoLogger(destination: pino.DestinationStream, level = 'info'): Logger {
+  return pino({ level, base: { app: 'tandem' }, redact: { paths: [...LOG_REDACT_PATHS], censor: '[REDACTED]' } }, destination);
+}
+
 export function rootLogger(): Logger {
   if (!root) {
     const underTest = process.env.JEST_WORKER_ID !== undefined;
     const level = process.env.LOG_LEVEL ?? (underTest ? 'silent' : 'info');
-    root = pino({
-      level,
-      base: { app: 'tandem' },
-      redact: { paths: [...LOG_REDACT_PATHS], censor: '[REDACTED]' },
-      transport: process.env.LOG_PRETTY === '1' ? { target: 'pino-pretty', options: { colorize: true, destination: 2 } } : undefined,
-    }, process.env.LOG_PRETTY === '1' ? undefined : pino.destination(2));
+    root =
+      process.env.LOG_PRETTY === '1'
+        ? pino({ level, base: { app: 'tandem' }, redact: { paths: [...LOG_REDACT_PATHS], censor: '[REDACTED]' }, transport: { target: 'pino-pretty', options: { colorize: true, destination: 2 } } })
+        : createPinoLogger(pino.destination(2), level);
   }
   return root;
 }
