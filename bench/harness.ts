@@ -6,6 +6,12 @@ import path from 'node:path';
 export interface ChildStack {
   gatewayUrl: string;
   customerUrl: string;
+  /** The same stack's subgraphs behind a second gateway with no authentication, limits or rate limit (bench:query compares the two). */
+  openGatewayUrl: string;
+  /** `authorization` for the gateway (a bi token). */
+  authHeaders: Record<string, string>;
+  /** `x-gateway-token` for calling a subgraph directly as the gateway would. */
+  subgraphHeaders: Record<string, string>;
   pid: number;
   ask<T = Record<string, unknown>>(cmd: string, args?: object): Promise<T>;
   /** Peak resident set size of the Tandem child so far, in MB (Linux VmHWM). */
@@ -59,7 +65,7 @@ export async function startChildStack(
     env: { ...process.env, ...systems?.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     execArgv: [...process.execArgv, ...execArgv],
   });
-  const ready = await new Promise<{ gatewayUrl: string; customerUrl: string }>((resolve, reject) => {
+  const ready = await new Promise<Pick<ChildStack, 'gatewayUrl' | 'customerUrl' | 'openGatewayUrl' | 'authHeaders' | 'subgraphHeaders'>>((resolve, reject) => {
     child.once('message', (m: any) => (m.ready ? resolve(m) : reject(new Error('child did not start'))));
     child.once('exit', (code) => reject(new Error(`stack child exited with ${code}`)));
   }).catch(async (err) => {
@@ -98,8 +104,8 @@ export async function startChildStack(
   };
 }
 
-export async function postJson(url: string, body: unknown): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return res.json();
 }
 

@@ -19,14 +19,14 @@ async function main() {
   const file = path.join(dir, `bi-${Date.now()}.cpuprofile`);
   const stack = await startChildStack({ customers: 100, latencyMs: 5, ttlSeconds: process.env.BENCH_TTL === undefined ? undefined : Number(process.env.BENCH_TTL) }, (process.env.CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   try {
-    for (let i = 0; i < 3; i++) await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } });
+    for (let i = 0; i < 3; i++) await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, stack.authHeaders);
     const profiling = process.env.NO_PROFILE !== '1';
     if (profiling) await stack.ask('profile-start');
     const cpu0 = stack.cpuMs();
     const r = await autocannon({
       url: stack.gatewayUrl,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...stack.authHeaders },
       body: JSON.stringify({ query: BI_QUERY, variables: { first: 100 } }),
       connections,
       duration: seconds,

@@ -14,11 +14,11 @@ function say(msg: string) {
   process.stdout.write(`${msg}\n`);
 }
 
-async function load(url: string, body: unknown, connections: number, duration = DURATION_S) {
+async function load(url: string, body: unknown, connections: number, duration = DURATION_S, headers: Record<string, string> = {}) {
   const r = await autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
     connections,
     duration,
@@ -39,12 +39,12 @@ async function load(url: string, body: unknown, connections: number, duration = 
  * (autocannon's percentiles are whole milliseconds, which makes a ratio of ~1 ms
  * figures meaningless): one keep-alive connection, `n` requests after a warm-up.
  */
-async function serialLatency(url: string, body: unknown, n: number) {
+async function serialLatency(url: string, body: unknown, n: number, headers: Record<string, string> = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const payload = JSON.stringify(body);
   const once = () =>
     new Promise<void>((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
       });
@@ -67,11 +67,11 @@ async function serialLatency(url: string, body: unknown, n: number) {
 async function callsPerQuery(stack: ChildStack) {
   await stack.ask('stale');
   await stack.ask('reset');
-  const cold = await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 500 } });
+  const cold = await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 500 } }, stack.authHeaders);
   if (cold.errors) throw new Error(JSON.stringify(cold.errors));
   const coldStats = await stack.ask<{ calls: Record<string, number>; roundTrips: number }>('stats');
   await stack.ask('reset');
-  await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 500 } });
+  await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 500 } }, stack.authHeaders);
   const warmStats = await stack.ask<{ calls: Record<string, number>; roundTrips: number }>('stats');
   return { customers: cold.data.customers.edges.length, cold: coldStats, warm: warmStats };
 }
@@ -89,7 +89,7 @@ async function main() {
     simulators: 'own process (bench/query-systems-child); systemsPeakRssMb is theirs',
   };
 
-  say('1/4 source calls and database round trips of one BI query, at 10 and at 100 customers');
+  say('1/5 source calls and database round trips of one BI query, at 10 and at 100 customers');
   const counts: Record<string, unknown> = {};
   for (const customers of [10, 100]) {
     const stack = await startChildStack({ customers, latencyMs: LATENCY_MS, externalSystems: true });
@@ -104,13 +104,16 @@ async function main() {
 
   const stack = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, externalSystems: true });
   try {
-    say(`2/4 gateway overhead: a single-subgraph query through the gateway and direct, 10 connections, ${DURATION_S} s each`);
-    await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2);
-    await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2);
-    const direct = await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10);
-    const viaGateway = await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10);
-    const serialDirect = await serialLatency(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, SERIAL_N);
-    const serialViaGateway = await serialLatency(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, SERIAL_N);
+    say(`2/5 gateway overhead: a single-subgraph query through the gateway and direct, 10 connections, ${DURATION_S} s each`);
+    // the direct call carries the gateway's internal token (subgraphs answer nothing else); the gateway call a bearer token
+    const gw = stack.authHeaders;
+    const sub = stack.subgraphHeaders;
+    await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2, gw);
+    await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, 2, sub);
+    const direct = await load(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, DURATION_S, sub);
+    const viaGateway = await load(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, 10, DURATION_S, gw);
+    const serialDirect = await serialLatency(stack.customerUrl, { query: SINGLE_SUBGRAPH_QUERY }, SERIAL_N, sub);
+    const serialViaGateway = await serialLatency(stack.gatewayUrl, { query: SINGLE_SUBGRAPH_QUERY }, SERIAL_N, gw);
     result.gatewayOverhead = {
       direct,
       viaGateway,
@@ -128,22 +131,26 @@ async function main() {
     };
     say(`    ${JSON.stringify(result.gatewayOverhead)}`);
 
-    say(`3/4 the 100-customer BI query, 20 connections, warm cache, ${DURATION_S} s`);
-    await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } });
+    say(`3/5 the 100-customer BI query, 20 connections, warm cache, ${DURATION_S} s`);
+    await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, gw);
     const cpuBefore = stack.cpuMs();
-    const warm = await load(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20);
+    const warm = await load(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20, DURATION_S, gw);
     // CPU time of the Tandem child per request: stays meaningful when other work shares the machine
     const cpuMsPerRequest = Math.round((stack.cpuMs() - cpuBefore) / Math.max(warm.requests, 1) * 10) / 10;
     result.biWarm = { ...warm, cpuMsPerRequest, peakRssMb: stack.peakRssMb(), systemsPeakRssMb: stack.systemsPeakRssMb(), target: 'p99 < 250 ms, RSS < 500 MB' };
     say(`    ${JSON.stringify(result.biWarm)}`);
+
+    say(`4/5 security overhead: the same BI query with authentication and all limits on, and without them, 20 connections, alternating, ${DURATION_S} s each`);
+    result.securityOverhead = await securityOverhead(stack);
+    say(`    ${JSON.stringify(result.securityOverhead)}`);
   } finally {
     await stack.stop();
   }
 
-  say(`4/4 the same query with a cold cache (freshness budget 0: every read through the adapters), 20 connections, ${DURATION_S} s`);
+  say(`5/5 the same query with a cold cache (freshness budget 0: every read through the adapters), 20 connections, ${DURATION_S} s`);
   const cold = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, ttlSeconds: 0, externalSystems: true });
   try {
-    const r = await load(cold.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20);
+    const r = await load(cold.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20, DURATION_S, cold.authHeaders);
     result.biCold = { ...r, peakRssMb: cold.peakRssMb(), systemsPeakRssMb: cold.systemsPeakRssMb() };
     say(`    ${JSON.stringify(result.biCold)}`);
   } finally {
@@ -154,6 +161,44 @@ async function main() {
   result.loadAverage = { atStart: loadAtStart, atEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) };
   const file = writeResult('query', result);
   say(`wrote ${file}`);
+}
+
+/**
+ * The BI query through the stack's gateway (bearer token verified, per-caller
+ * rate limit, operation limits, APQ, internal token to the subgraphs) and
+ * through a second gateway over the same in-process subgraphs with none of it
+ * but the internal token the subgraphs require: in one process, under the same
+ * conditions, alternating off/on twice so that load from elsewhere falls on
+ * both. Reports p50 (20 connections) and serial p50 (one at a time, to the
+ * microsecond), with their ratios on/off.
+ */
+async function securityOverhead(stack: ChildStack) {
+  const body = { query: BI_QUERY, variables: { first: 100 } };
+  const on = { url: stack.gatewayUrl, headers: stack.authHeaders };
+  const off = { url: stack.openGatewayUrl, headers: {} };
+  await load(off.url, body, 20, 2, off.headers);
+  await load(on.url, body, 20, 2, on.headers);
+  const runs: { off: Awaited<ReturnType<typeof load>>[]; on: Awaited<ReturnType<typeof load>>[] } = { off: [], on: [] };
+  for (let i = 0; i < 2; i++) {
+    runs.off.push(await load(off.url, body, 20, DURATION_S, off.headers));
+    runs.on.push(await load(on.url, body, 20, DURATION_S, on.headers));
+  }
+  const serialN = Math.max(50, Math.round(SERIAL_N / 10));
+  const serialOff = await serialLatency(off.url, body, serialN, off.headers);
+  const serialOn = await serialLatency(on.url, body, serialN, on.headers);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const p50Off = median(runs.off.map((r) => r.p50Ms));
+  const p50On = median(runs.on.map((r) => r.p50Ms));
+  return {
+    query: 'BI, first: 100, warm cache',
+    off: { runs: runs.off, serial: serialOff },
+    on: { runs: runs.on, serial: serialOn },
+    p50Ratio: round2(p50On / p50Off),
+    serialP50Ratio: round2(serialOn.p50Ms / serialOff.p50Ms),
+    serialAddedP50Ms: Math.round((serialOn.p50Ms - serialOff.p50Ms) * 1000) / 1000,
+    errors: [...runs.off, ...runs.on].reduce((n, r) => n + r.errors, 0),
+    target: 'p50Ratio <= 1.10',
+  };
 }
 
 function round2(n: number) {

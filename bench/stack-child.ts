@@ -12,6 +12,8 @@ import { Session } from 'node:inspector';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
+import { createGatewaySecurity, createInternalTokenSigner, INTERNAL_TOKEN_HEADER, startGateway } from '../gateway';
+import { createLogger } from '../lib';
 import { startAll } from '../runtime';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
 
@@ -30,6 +32,9 @@ interface ChildOptions {
 
 async function main() {
   const opts = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
+  // the per-caller rate limit runs, set above what one bench client sends
+  process.env.TANDEM_RATE_LIMIT_PER_SECOND ??= '1000000';
+  process.env.TANDEM_RATE_LIMIT_BURST ??= '1000000';
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
   const ttl = opts.ttlSeconds;
   const tandem = await startAll({
@@ -89,20 +94,36 @@ async function main() {
         });
         await w.terminate();
       }
+      await open.stop();
       await tandem.stop();
       rmSync(dataDir, { recursive: true, force: true });
       process.send!({ stopped: true }, () => process.exit(0));
     }
   });
+  const secret = tandem.security.devKeys!.internalTokenSecret;
+  // the same subgraphs behind a gateway without authentication, operation limits or rate limit: what bench:query compares against
+  const gatewayLogger = createLogger('gateway-open');
+  const open = await startGateway({
+    port: 0,
+    supergraphSdl: tandem.supergraphSdl,
+    logger: gatewayLogger,
+    localSubgraphs: process.env.TANDEM_INPROCESS_SUBGRAPHS === 'false' ? undefined : tandem.subgraphs,
+    security: createGatewaySecurity(
+      { auth: false, anonymousClaims: { sub: 'bench', roles: ['bi'] }, internalToken: { secret }, limits: false, rateLimit: false },
+      gatewayLogger,
+    ),
+  });
+  const subgraphHeaders = { [INTERNAL_TOKEN_HEADER]: await createInternalTokenSigner({ secret, ttlSeconds: 6 * 3600 }).sign({ sub: 'bench', roles: ['bi'], auth: 'bearer' }) };
+  const authHeaders = { authorization: `Bearer ${tandem.devTokens!.bi}` };
   let gatewayUrl = tandem.gatewayUrl;
   let worker: Worker | undefined;
   if (process.env.BENCH_GATEWAY === 'thread') {
-    worker = new Worker(path.join(__dirname, 'gateway-thread.js'), { workerData: { supergraphSdl: tandem.supergraphSdl, host: '127.0.0.1' } });
+    worker = new Worker(path.join(__dirname, 'gateway-thread.js'), { workerData: { supergraphSdl: tandem.supergraphSdl, host: '127.0.0.1', secret, dataDir } });
     gatewayUrl = await new Promise<string>((resolve, reject) =>
       worker!.once('message', (m: { url?: string; error?: string }) => (m.url ? resolve(m.url) : reject(new Error(m.error)))),
     );
   }
-  process.send!({ ready: true, gatewayUrl, customerUrl: tandem.subgraphs.customer.url });
+  process.send!({ ready: true, gatewayUrl, customerUrl: tandem.subgraphs.customer.url, openGatewayUrl: open.url, authHeaders, subgraphHeaders });
 }
 
 main().catch((err) => {

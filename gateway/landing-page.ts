@@ -50,7 +50,7 @@ export function landingPage(options: LandingPageOptions = {}): string {
     <p class="muted">POST JSON with a <code>query</code> (and optional <code>variables</code>):</p>
     <pre class="curl" id="curl">curl -s -X POST &lt;this page's URL&gt; -H 'content-type: application/json' --data '{"query":"{ __typename }"}'</pre>
     <button type="button" id="copy-curl" class="ghost">Copy the current query as curl</button>
-    <p class="muted small">Send <code>authorization</code> and <code>x-request-id</code> headers as you would to any API; the gateway forwards them to subgraphs.</p>
+    <p class="muted small">Send <code>authorization: Bearer &lt;token&gt;</code> (most gateways refuse requests without one) and, if you like, <code>x-request-id</code> to follow a request through the logs.</p>
   </aside>
   <section class="editor">
     <label for="query">Query</label>
@@ -61,8 +61,8 @@ export function landingPage(options: LandingPageOptions = {}): string {
         <textarea id="variables" class="small" spellcheck="false">{}</textarea>
       </div>
       <div class="col">
-        <label for="auth">Authorization header (optional)</label>
-        <input id="auth" type="text" placeholder="Bearer ..." autocomplete="off">
+        <label for="auth">Authorization header (paste a token; kept for this tab)</label>
+        <input id="auth" type="text" placeholder="Bearer eyJ..." autocomplete="off" spellcheck="false">
         <div class="actions">
           <button type="button" id="run" class="primary">Run <kbd>Ctrl+Enter</kbd></button>
           <span id="status" class="status" role="status"></span>
@@ -137,6 +137,13 @@ const JS = `
   var query = document.getElementById('query');
   var variables = document.getElementById('variables');
   var auth = document.getElementById('auth');
+  try { auth.value = sessionStorage.getItem('gateway-authorization') || ''; } catch (e) {}
+  auth.addEventListener('input', function () {
+    var v = auth.value.trim();
+    // a bare token gets its scheme
+    if (v && !/^[A-Za-z]+ /.test(v) && /^[\\w-]+\\.[\\w-]+\\.[\\w-]*$/.test(v)) { auth.value = 'Bearer ' + v; }
+    try { sessionStorage.setItem('gateway-authorization', auth.value.trim()); } catch (e) {}
+  });
   var run = document.getElementById('run');
   var status = document.getElementById('status');
   var result = document.getElementById('result');

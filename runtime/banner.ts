@@ -1,3 +1,4 @@
+import { ROLE_PURPOSE, ROLES } from '../subgraphs';
 import type { RunningTandem } from './start-all';
 
 /** What `tandem start` prints once everything answers: where to go and what to try. */
@@ -19,16 +20,28 @@ export function startBanner(t: RunningTandem, dataNote: string): string {
   if (t.webhooks) {
     lines.push('', `  Webhook receiver  ${t.webhooks.url}/webhooks/crm|erp|psa   (the simulators post their changes here, signed)`);
   }
+  lines.push('', `  Store             ${dataNote}`);
+  const auth = t.security.gateway.security.auth;
+  if (t.devTokens) {
+    lines.push('', `  Tokens (development key in ${t.security.devKeys!.dir}; valid 7 days; \`npx tandem token <role>\` mints more)`);
+    for (const role of ROLES) lines.push(`    ${role.padEnd(13)} ${ROLE_PURPOSE[role]}`, `      ${t.devTokens[role]}`);
+    lines.push('    Send one as "Authorization: Bearer <token>" (the query page has a field for it). README "Security" says what each role may do.');
+  } else if (!auth) {
+    lines.push('', '  Authentication is OFF (TANDEM_AUTH=off): every request gets the staff roles. Development only.');
+  } else {
+    lines.push('', '  Tokens: from your identity provider (TANDEM_AUTH_JWKS_URL / TANDEM_AUTH_PUBLIC_KEY).');
+  }
+  const bearer = t.devTokens ? `-H "authorization: Bearer $TOKEN" ` : '';
   lines.push(
     '',
-    `  Store             ${dataNote}`,
-    '',
     '  Try:',
-    `    curl -s ${t.gatewayUrl} -H 'content-type: application/json' \\`,
+    ...(t.devTokens ? [`    TOKEN=${t.devTokens.bi}`] : []),
+    `    curl -s ${t.gatewayUrl} -H 'content-type: application/json' ${bearer}\\`,
     `      -d '{"query":"{ customers(first: 3) { totalCount edges { node { name arBalance { amount currency } projects { code status } } } } }"}'`,
     '',
-    '  A cross-system write (returns a tracked sync transaction at once; follow it with syncTransaction(id)):',
-    `    curl -s ${t.gatewayUrl} -H 'content-type: application/json' -H 'x-tandem-caller: you@example.com' \\`,
+    '  A cross-system write (an integrator token; returns a tracked sync transaction at once; follow it with syncTransaction(id)):',
+    ...(t.devTokens ? [`    TOKEN=${t.devTokens.integrator}`] : []),
+    `    curl -s ${t.gatewayUrl} -H 'content-type: application/json' ${bearer}\\`,
     `      -d '{"query":"mutation { convertOpportunity(opportunityId: \\"<id>\\", idempotencyKey: \\"demo-1\\") { id status } }"}'`,
     `    (ids of Closed Won opportunities: { customers(first: 50) { edges { node { opportunities(stage: CLOSED_WON) { id name project { code } } } } } })`,
     '',
