@@ -51,11 +51,15 @@ export function loadSafelist(path: string): Map<string, string> {
   return list;
 }
 
-/** A read-only APQ cache over the safelist: hashes of registered operations resolve; nothing is ever stored. */
+/**
+ * A read-only APQ cache over the safelist: hashes of registered operations
+ * resolve; nothing is ever stored. (Apollo Server prefixes the keys it asks
+ * for with `apq:`.)
+ */
 class SafelistCache {
   constructor(private readonly list: ReadonlyMap<string, string>) {}
   async get(key: string): Promise<string | undefined> {
-    return this.list.get(key);
+    return this.list.get(key.startsWith('apq:') ? key.slice(4) : key);
   }
   async set(): Promise<void> {}
   async delete(): Promise<boolean> {
