@@ -103,7 +103,7 @@ export class SyncTransaction {
   @Field({ description: 'W3C trace id: the request that submitted it, across every system call it made' })
   traceId!: string;
 
-  @Field({ description: 'Who asked: the caller, webhook:crm|erp|psa, reconciliation, or anonymous' })
+  @Field({ description: 'Who asked: the verified caller as `subject (roles)`, webhook:crm|erp|psa or reconciliation; with authentication off, the x-tandem-caller header or anonymous' })
   requestedBy!: string;
 
   @Field({ description: 'api, webhook, reconciliation or replay' })

@@ -36,7 +36,7 @@ async function convert(opportunityId: string, key: string) {
     t.gatewayUrl,
     `mutation($id: ID!, $key: String!) { convertOpportunity(opportunityId: $id, idempotencyKey: $key) { id status workflow } }`,
     { id: opportunityId, key },
-    { 'x-tandem-caller': 'e2e@tandem.test' },
+    await t.as('integrator', { subject: 'e2e@tandem.test' }),
   );
 }
 
@@ -62,7 +62,7 @@ test('convertOpportunity answers PENDING at once; the transaction reaches SUCCEE
     ['link-crm-opportunity', 'CRM', 'SUCCEEDED'],
   ]);
   for (const st of s.steps) expect(st.attempts).toBeGreaterThanOrEqual(1);
-  expect(s).toMatchObject({ requestedBy: 'e2e@tandem.test', origin: 'api', error: null });
+  expect(s).toMatchObject({ requestedBy: 'e2e@tandem.test (integrator)', origin: 'api', error: null });
   expect(s.finishedAt).toEqual(expect.any(String));
 
   // the audit trail: every call each step made, what was sent and what came back
@@ -125,7 +125,7 @@ test('a conversion whose CRM account lacks a tax id dead-letters with a remediat
   });
   expect(fixed.status).toBe(204);
 
-  const replay = await gql(t.gatewayUrl, `mutation($id: ID!) { replaySyncTransaction(id: $id) { id status } }`, { id }, { 'x-tandem-caller': 'ops@tandem.test' });
+  const replay = await gql(t.gatewayUrl, `mutation($id: ID!) { replaySyncTransaction(id: $id) { id status } }`, { id });
   expect(replay.errors).toBeUndefined();
   expect(replay.data.replaySyncTransaction.id).toBe(id);
   expect(['PENDING', 'RUNNING', 'SUCCEEDED']).toContain(replay.data.replaySyncTransaction.status);

@@ -22,7 +22,7 @@ export async function settled(t: TestStack, id: string, ms = 30_000): Promise<Sy
 
 /** Runs a mutation that returns a SyncTransaction; fails the test on GraphQL errors; returns the transaction it answered. */
 export async function mutate(t: TestStack, query: string, variables: Record<string, unknown>): Promise<{ id: string; status: string; workflow: string; idempotencyKey: string }> {
-  const r = await gql(t.gatewayUrl, query, variables, { 'x-tandem-caller': 'workflows-e2e@tandem.test' });
+  const r = await gql(t.gatewayUrl, query, variables);
   if (r.errors) throw new Error(`mutation failed: ${JSON.stringify(r.errors)}`);
   const [tx] = Object.values(r.data as Record<string, any>);
   return tx;

@@ -136,7 +136,6 @@ export async function convertOpportunity(t: TestStack, opportunityId: string, ke
       t.gatewayUrl,
       `mutation($id: ID!, $key: String!) { convertOpportunity(opportunityId: $id, idempotencyKey: $key) { id status } }`,
       { id: opportunityId, key },
-      { 'x-tandem-caller': 'faults@tandem.test' },
     );
     if (!r.errors) return r.data.convertOpportunity;
     const transient = r.errors.every((e) => e.extensions?.code === 'SOURCE_UNAVAILABLE');
@@ -147,7 +146,7 @@ export async function convertOpportunity(t: TestStack, opportunityId: string, ke
 
 /** `replaySyncTransaction` through the gateway; throws on a GraphQL error. */
 export async function replay(t: TestStack, id: string): Promise<{ id: string; status: string }> {
-  const r = await gql(t.gatewayUrl, `mutation($id: ID!) { replaySyncTransaction(id: $id) { id status } }`, { id }, { 'x-tandem-caller': 'ops@tandem.test' });
+  const r = await gql(t.gatewayUrl, `mutation($id: ID!) { replaySyncTransaction(id: $id) { id status } }`, { id });
   if (r.errors) throw new Error(`replaySyncTransaction(${id}) failed: ${JSON.stringify(r.errors)}`);
   return r.data.replaySyncTransaction;
 }
