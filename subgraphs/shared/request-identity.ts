@@ -1,6 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 
-/** Header naming the caller of a request; governance replaces it with an authenticated subject later. */
+/**
+ * Header naming the caller of a request. Only read when authentication is off
+ * at the gateway (TANDEM_AUTH=off); otherwise the caller is the verified
+ * subject of the gateway's x-gateway-token (auth/principal.ts).
+ */
 export const CALLER_HEADER = 'x-tandem-caller';
 export const ANONYMOUS_CALLER = 'anonymous';
 

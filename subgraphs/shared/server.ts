@@ -65,7 +65,8 @@ export interface RunningSubgraph {
    * Runs a request in this process, exactly as a POST to `url` would (same Apollo
    * Server: plugins, formatError, a fresh context per request) but without HTTP or
    * JSON. `headers` are the request headers by lower-case name (the gateway's
-   * forwarded ones: `x-request-id`, `x-tandem-caller`, `traceparent`, ...).
+   * forwarded ones: its signed `x-gateway-token`, checked exactly as over HTTP,
+   * `x-request-id`, `traceparent`, ...).
    * `variables` are used as given, not copied; the answer's objects are new per
    * request (graphql-js builds them), so the caller may merge into them.
    */
