@@ -19,6 +19,9 @@ import { createErpAdapter, type ErpAdapterOptions, type ErpSystemApi } from './e
 import type { CallStats } from './http';
 import type { AdapterSet } from './port';
 import { createPsaAdapter, type PsaSystemApi } from './psa';
+import { SF_API } from './crm/crm-wire';
+import { NS_RECORD_API } from './erp/erp-wire';
+import { KANTATA_API } from './psa/psa-wire';
 
 export type { SourceAdapter, AdapterSet } from './port';
 export {
@@ -54,6 +57,11 @@ export interface Adapters extends AdapterSet {
   readonly ERP: ErpSystemApi;
   /** `PsaAdapter & PsaWriter` */
   readonly PSA: PsaSystemApi;
+  /**
+   * Asks a system whether it answers (one authenticated GET of a record that does
+   * not exist). Resolves to the latency in ms; rejects with the call's SourceError.
+   */
+  probe(system: SourceSystem): Promise<number>;
   /** Call statistics per system since start or the last reset. */
   stats(): Record<SourceSystem, CallStats>;
   resetStats(): void;
@@ -74,6 +82,12 @@ export function createAdapters(config: AdaptersConfig = adaptersConfigFromEnv(),
     CRM: crm,
     ERP: erp,
     PSA: psa,
+    probe: (system) =>
+      system === 'CRM'
+        ? crm.client.http.probe(`${SF_API}/sobjects/Account/001000000000000AAA`)
+        : system === 'ERP'
+          ? erp.client.http.probe(`${NS_RECORD_API}/customer/0`)
+          : psa.client.http.probe(`${KANTATA_API}/users/0`),
     stats: () => ({ CRM: crm.stats(), ERP: erp.stats(), PSA: psa.stats() }),
     resetStats: () => {
       crm.resetStats();

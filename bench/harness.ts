@@ -56,13 +56,21 @@ function peakRssMbOf(pid: number): number {
 }
 
 export async function startChildStack(
-  options: { customers: number; latencyMs: number; ttlSeconds?: number; /** simulators in a process of their own @default false */ externalSystems?: boolean },
+  options: {
+    customers: number;
+    latencyMs: number;
+    ttlSeconds?: number;
+    /** simulators in a process of their own @default false */
+    externalSystems?: boolean;
+    /** more environment for the Tandem child (e.g. TANDEM_TELEMETRY=off) */
+    env?: Record<string, string>;
+  },
   /** extra node flags for the child (e.g. `--cpu-prof`) */
   execArgv: string[] = [],
 ): Promise<ChildStack> {
   const systems = options.externalSystems ? await startSystemsChild(options) : undefined;
   const child: ChildProcess = fork(path.join(__dirname, 'stack-child.js'), [JSON.stringify(options)], {
-    env: { ...process.env, ...systems?.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, ...systems?.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...options.env },
     execArgv: [...process.execArgv, ...execArgv],
   });
   const ready = await new Promise<Pick<ChildStack, 'gatewayUrl' | 'customerUrl' | 'openGatewayUrl' | 'authHeaders' | 'subgraphHeaders'>>((resolve, reject) => {

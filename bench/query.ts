@@ -39,7 +39,7 @@ async function load(url: string, body: unknown, connections: number, duration = 
  * (autocannon's percentiles are whole milliseconds, which makes a ratio of ~1 ms
  * figures meaningless): one keep-alive connection, `n` requests after a warm-up.
  */
-async function serialLatency(url: string, body: unknown, n: number, headers: Record<string, string> = {}) {
+async function serialLatency(url: string, body: unknown, n: number, headers: Record<string, string> = {}, warmup = 200) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const payload = JSON.stringify(body);
   const once = () =>
@@ -51,7 +51,7 @@ async function serialLatency(url: string, body: unknown, n: number, headers: Rec
       req.on('error', reject);
       req.end(payload);
     });
-  for (let i = 0; i < 200; i++) await once();
+  for (let i = 0; i < warmup; i++) await once();
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const start = performance.now();
@@ -61,7 +61,59 @@ async function serialLatency(url: string, body: unknown, n: number, headers: Rec
   agent.destroy();
   times.sort((a, b) => a - b);
   const at = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] * 1000) / 1000;
-  return { requests: n, meanMs: Math.round((times.reduce((a, b) => a + b, 0) / n) * 1000) / 1000, p50Ms: at(50), p99Ms: at(99) };
+  return { requests: n, meanMs: Math.round((times.reduce((a, b) => a + b, 0) / n) * 1000) / 1000, p50Ms: at(50), p99Ms: at(99), times };
+}
+
+function percentile(times: number[], p: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 1000) / 1000;
+}
+
+/**
+ * What logging, tracing and metrics cost the read path: two Tandem children side
+ * by side, one as deployed (telemetry on, LOG_LEVEL=info) and one with
+ * TANDEM_TELEMETRY=off and LOG_LEVEL=silent, the warm 100-customer BI query one
+ * request at a time against each in alternating rounds (so drift in the machine's
+ * load hits both alike). Reports the pooled p50 of each, their ratio, and the CPU
+ * per request of each child.
+ */
+async function telemetryOverhead() {
+  const rounds = Number(process.env.BENCH_TELEMETRY_ROUNDS ?? 6);
+  const perRound = Number(process.env.BENCH_TELEMETRY_REQUESTS ?? 60);
+  const body = { query: BI_QUERY, variables: { first: 100 } };
+  const on = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, externalSystems: true, env: { TANDEM_TELEMETRY: 'on', LOG_LEVEL: 'info' } });
+  const off = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, externalSystems: true, env: { TANDEM_TELEMETRY: 'off', LOG_LEVEL: 'silent' } });
+  try {
+    const runs = { on: { stack: on, times: [] as number[], cpuMs: 0 }, off: { stack: off, times: [] as number[], cpuMs: 0 } };
+    for (const r of Object.values(runs)) await serialLatency(r.stack.gatewayUrl, body, 1, r.stack.authHeaders, 30);
+    for (let round = 0; round < rounds; round++) {
+      for (const key of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+        const r = runs[key];
+        const cpu = r.stack.cpuMs();
+        const s = await serialLatency(r.stack.gatewayUrl, body, perRound, r.stack.authHeaders, 5);
+        r.cpuMs += r.stack.cpuMs() - cpu;
+        r.times.push(...s.times);
+      }
+    }
+    const summary = (r: (typeof runs)['on']) => ({
+      requests: r.times.length,
+      p50Ms: percentile(r.times, 50),
+      p99Ms: percentile(r.times, 99),
+      cpuMsPerRequest: Math.round((r.cpuMs / Math.max(r.times.length, 1)) * 10) / 10,
+    });
+    const withTelemetry = summary(runs.on);
+    const without = summary(runs.off);
+    return {
+      withTelemetry,
+      without,
+      p50Ratio: round2(withTelemetry.p50Ms / without.p50Ms),
+      cpuRatio: round2(withTelemetry.cpuMsPerRequest / Math.max(without.cpuMsPerRequest, 0.1)),
+      target: 'p50Ratio <= 1.10',
+    };
+  } finally {
+    await on.stop();
+    await off.stop();
+  }
 }
 
 async function callsPerQuery(stack: ChildStack) {
@@ -89,7 +141,17 @@ async function main() {
     simulators: 'own process (bench/query-systems-child); systemsPeakRssMb is theirs',
   };
 
-  say('1/5 source calls and database round trips of one BI query, at 10 and at 100 customers');
+  if (process.env.BENCH_TELEMETRY_ONLY === '1') {
+    // only step 5, into bench/results/telemetry.json (the full run keeps it in query.json)
+    say('overhead of logging, tracing and metrics (step 6 of bench:query alone)');
+    result.telemetryOverhead = await telemetryOverhead();
+    say(`    ${JSON.stringify(result.telemetryOverhead)}`);
+    result.loadAverage = { atStart: loadAtStart, atEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) };
+    say(`wrote ${writeResult('telemetry', result)}`);
+    return;
+  }
+
+  say('1/6 source calls and database round trips of one BI query, at 10 and at 100 customers');
   const counts: Record<string, unknown> = {};
   for (const customers of [10, 100]) {
     const stack = await startChildStack({ customers, latencyMs: LATENCY_MS, externalSystems: true });
@@ -104,7 +166,7 @@ async function main() {
 
   const stack = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, externalSystems: true });
   try {
-    say(`2/5 gateway overhead: a single-subgraph query through the gateway and direct, 10 connections, ${DURATION_S} s each`);
+    say(`2/6 gateway overhead: a single-subgraph query through the gateway and direct, 10 connections, ${DURATION_S} s each`);
     // the direct call carries the gateway's internal token (subgraphs answer nothing else); the gateway call a bearer token
     const gw = stack.authHeaders;
     const sub = stack.subgraphHeaders;
@@ -122,8 +184,8 @@ async function main() {
       meanRatio: round2(viaGateway.meanMs / direct.meanMs),
       // one request at a time, timed to the microsecond: what the gateway adds to a request
       serial: {
-        direct: serialDirect,
-        viaGateway: serialViaGateway,
+        direct: { ...serialDirect, times: undefined },
+        viaGateway: { ...serialViaGateway, times: undefined },
         p50Ratio: round2(serialViaGateway.p50Ms / serialDirect.p50Ms),
         addedP50Ms: Math.round((serialViaGateway.p50Ms - serialDirect.p50Ms) * 1000) / 1000,
       },
@@ -131,7 +193,7 @@ async function main() {
     };
     say(`    ${JSON.stringify(result.gatewayOverhead)}`);
 
-    say(`3/5 the 100-customer BI query, 20 connections, warm cache, ${DURATION_S} s`);
+    say(`3/6 the 100-customer BI query, 20 connections, warm cache, ${DURATION_S} s`);
     await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, gw);
     const cpuBefore = stack.cpuMs();
     const warm = await load(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20, DURATION_S, gw);
@@ -140,7 +202,7 @@ async function main() {
     result.biWarm = { ...warm, cpuMsPerRequest, peakRssMb: stack.peakRssMb(), systemsPeakRssMb: stack.systemsPeakRssMb(), target: 'p99 < 250 ms, RSS < 500 MB' };
     say(`    ${JSON.stringify(result.biWarm)}`);
 
-    say(`4/5 security overhead: the same BI query with authentication and all limits on, and without them, 20 connections, alternating, ${DURATION_S} s each`);
+    say(`4/6 security overhead: the same BI query with authentication and all limits on, and without them, 20 connections, alternating, ${DURATION_S} s each`);
     result.securityOverhead = await securityOverhead(stack);
     say(`    ${JSON.stringify(result.securityOverhead)}`);
     // written now too: the figures above survive a failure in the last section
@@ -149,7 +211,7 @@ async function main() {
     await stack.stop();
   }
 
-  say(`5/5 the same query with a cold cache (freshness budget 0: every read through the adapters), 20 connections, ${DURATION_S} s`);
+  say(`5/6 the same query with a cold cache (freshness budget 0: every read through the adapters), 20 connections, ${DURATION_S} s`);
   const cold = await startChildStack({ customers: 100, latencyMs: LATENCY_MS, ttlSeconds: 0, externalSystems: true });
   try {
     const r = await load(cold.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20, DURATION_S, cold.authHeaders);
@@ -158,6 +220,10 @@ async function main() {
   } finally {
     await cold.stop();
   }
+
+  say('6/6 overhead of logging, tracing and metrics: the warm BI query one at a time, telemetry on (LOG_LEVEL=info) against TANDEM_TELEMETRY=off (LOG_LEVEL=silent), alternating rounds');
+  result.telemetryOverhead = await telemetryOverhead();
+  say(`    ${JSON.stringify(result.telemetryOverhead)}`);
 
   // other work on the machine skews every figure above: record how busy it was
   result.loadAverage = { atStart: loadAtStart, atEnd: os.loadavg().map((n) => Math.round(n * 100) / 100) };

@@ -20,10 +20,12 @@ import {
   startAll,
   startBanner,
   tandemConfigFromEnv,
+  watchRole,
 } from '../runtime';
 import { openStore } from '../store';
 import { startSystems, type SystemName } from '../systems';
-import { createSyncEngine, reconcile, scheduleReconciliation, startWebhookServer, startWorkers } from '../sync';
+import { createSyncEngine, reconcile, registerSyncMetrics, scheduleReconciliation, startWebhookServer, startWorkers } from '../sync';
+import { createHealth, startOpsServer, startTracing } from '../telemetry';
 import { DEFAULT_SUBGRAPH_PORTS, isRole, isSubgraphName, ROLES, startSubgraph, SUBGRAPH_NAMES, type Role } from '../subgraphs';
 
 const USAGE = `Usage: tandem <command>
@@ -81,10 +83,12 @@ async function systems(which: string | undefined): Promise<number> {
     process.stderr.write(`tandem systems: unknown system "${which}" (crm, erp or psa)\n`);
     return 2;
   }
+  const tracing = startTracing({ serviceName: 'tandem-systems' });
   const running = await startSystems({ dataDir: config.dataDir, host: config.host, only: names });
   for (const s of Object.values(running)) process.stdout.write(`${s.system} simulator at ${s.url} (token ${s.token})\n`);
   await untilSignal();
   await Promise.all(Object.values(running).map((s) => s.stop()));
+  await tracing?.stop();
   return 0;
 }
 
@@ -94,31 +98,56 @@ async function subgraph(name: string | undefined): Promise<number> {
     return 2;
   }
   const config = tandemConfigFromEnv();
+  const tracing = startTracing({ serviceName: `tandem-subgraph-${name}` });
+  const health = createHealth('migrating');
   const store = await openStore({ ...config.store, logger: createLogger('store') });
-  const cache = new CanonicalCache(store, createAdapters(), freshnessFromEnv(), createLogger('cache'));
-  const sync = createSyncEngine({ store, logger: createLogger('sync-engine') });
+  const adapters = createAdapters();
+  const cache = new CanonicalCache(store, adapters, freshnessFromEnv(), createLogger('cache'));
+  const sync = createSyncEngine({ store, logger: createLogger('sync-engine'), probe: (system) => adapters.probe(system) });
   const internalToken = await internalTokenVerifierFromEnv(config.dataDir);
-  const running = await startSubgraph(name, { cache, sync, port: config.subgraphPorts[name], host: config.host, internalToken });
-  process.stdout.write(`Subgraph ${name} at ${running.url}\n`);
+  // the operations subgraph reports the store-backed gauges (backlog, dead letters, business counts)
+  const unregister = name === 'operations' ? registerSyncMetrics(sync, store) : () => undefined;
+  const unwatch = watchRole(health, { store });
+  const running = await startSubgraph(name, { cache, sync, port: config.subgraphPorts[name], host: config.host, internalToken, health });
+  health.setPhase('ready');
+  process.stdout.write(`Subgraph ${name} at ${running.url} (metrics and health: /metrics, /healthz, /readyz)\n`);
   await untilSignal();
+  health.setPhase('stopping');
   await running.stop();
+  unwatch();
+  unregister();
   await store.close();
+  await tracing?.stop();
   return 0;
 }
 
 async function worker(): Promise<number> {
   const config = tandemConfigFromEnv();
+  const tracing = startTracing({ serviceName: 'tandem-worker' });
+  // metrics and health first, so /readyz says "migrating" while the store migrates
+  const health = createHealth('migrating');
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | null = null;
+  try {
+    ops = await startOpsServer({ port: config.workerOpsPort, host: config.host, health, logger: createLogger('ops') });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    log.warn({ port: config.workerOpsPort }, 'ops port already in use (another worker on this host); this worker serves no /metrics (set TANDEM_WORKER_OPS_PORT)');
+  }
   const store = await openStore({ ...config.store, logger: createLogger('store') });
+  health.setPhase('starting');
   const adapters = createAdapters();
-  const engine = createSyncEngine({ store, logger: createLogger('sync-engine') });
+  const engine = createSyncEngine({ store, logger: createLogger('sync-engine'), probe: (system) => adapters.probe(system) });
   const workers = startWorkers({ store, adapters, engine, logger: createLogger('sync-workers') });
-  process.stdout.write(`Sync worker ${workers.id} running (${store.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'})\n`);
+  const unregister = registerSyncMetrics(engine, store);
+  const unwatch = watchRole(health, { store, workers });
+  health.setPhase('ready');
+  process.stdout.write(`Sync worker ${workers.id} running (${store.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'})${ops ? `; metrics and health at ${ops.url}/metrics, /healthz, /readyz` : ''}\n`);
   // The worker role also receives the systems' webhooks and runs the periodic reconciliation
   // (TANDEM_WEBHOOKS=false / TANDEM_RECONCILE_INTERVAL_SECONDS=0 turn them off, e.g. on extra replicas).
   let webhooks: Awaited<ReturnType<typeof startWebhookServer>> | null = null;
   if (config.webhooks) {
     try {
-      webhooks = await startWebhookServer({ engine, store, port: config.webhookPort, host: config.host, logger: createLogger('webhooks') });
+      webhooks = await startWebhookServer({ engine, store, port: config.webhookPort, host: config.host, logger: createLogger('webhooks'), health });
       process.stdout.write(`Webhook receiver at ${webhooks.url}/webhooks/crm|erp|psa\n`);
     } catch (err) {
       // Several worker replicas on one host: the first one receives the webhooks.
@@ -129,10 +158,15 @@ async function worker(): Promise<number> {
   const reconciliation = scheduleReconciliation({ engine, adapters, store, intervalSeconds: config.reconcileIntervalSeconds, logger: createLogger('reconcile') });
   const sig = await untilSignal();
   process.stdout.write(`${sig}: finishing the steps in flight...\n`);
+  health.setPhase('stopping');
   await webhooks?.stop();
   await reconciliation.stop();
   await workers.stop();
+  unwatch();
+  unregister();
   await store.close();
+  await ops?.stop();
+  await tracing?.stop();
   return 0;
 }
 
@@ -161,7 +195,9 @@ async function gateway(argv: string[]): Promise<number> {
   // With no source given, serve Tandem's own subgraphs at their configured ports.
   const host = process.env.TANDEM_HOST ?? '127.0.0.1';
   const defaults = hasSource ? [] : SUBGRAPH_NAMES.flatMap((n) => ['--subgraph', `${n}=http://${host}:${tandemConfigFromEnv().subgraphPorts[n] ?? DEFAULT_SUBGRAPH_PORTS[n]}/graphql`]);
-  return runGatewayCommand([...argv, ...defaults], {
+  const tracing = startTracing({ serviceName: 'tandem-gateway' });
+  try {
+    return await runGatewayCommand([...argv, ...defaults], {
     // whatever the environment does not configure comes from the data directory's development keys
     securityDefaults: async () => {
       const keys = await ensureDevKeys(tandemConfigFromEnv().dataDir);
@@ -173,7 +209,10 @@ async function gateway(argv: string[]): Promise<number> {
         anonymousClaims: { sub: 'anonymous', roles: [...AUTH_OFF_ROLES] },
       };
     },
-  });
+    });
+  } finally {
+    await tracing?.stop();
+  }
 }
 
 async function token(argv: string[]): Promise<number> {

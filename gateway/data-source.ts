@@ -13,7 +13,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import type { Logger } from '../lib/logger';
+import { formatTraceparent, inSpan, parseTraceparent, telemetryEnabled, type Logger } from '../lib';
+import { metrics } from '../telemetry';
 import { requireApolloGateway } from './apollo-gateway';
 import type { GatewayCaller } from './policies';
 import type { HttpFetcher } from './http-fetcher';
@@ -79,11 +80,21 @@ function defineDataSourceClass(): new (options: SubgraphDataSourceOptions) => Re
     override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
       const headers = options.request.http?.headers;
       const forward = (options.context as Partial<GatewayContext> | undefined)?.forwardHeaders;
-      if (!headers || !forward) return;
-      for (const [name, value] of Object.entries(forward)) headers.set(name, value);
+      if (!headers) return;
+      if (forward) for (const [name, value] of Object.entries(forward)) headers.set(name, value);
+      // the subgraph's request is a child of this fetch's span
+      const traceparent = fetchTraceparents.get(options.request);
+      if (traceparent) headers.set('traceparent', traceparent);
     }
 
-    override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+      return timedFetch(this.serviceName, 'http', options.context as Partial<GatewayContext> | undefined, (traceparent) => {
+        if (traceparent) fetchTraceparents.set(options.request, traceparent);
+        return this.fetchOnce(options);
+      });
+    }
+
+    private async fetchOnce(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
       try {
         return await super.process(options);
       } catch (err) {
@@ -182,15 +193,59 @@ export function createLocalSubgraphDataSource({ name, executor, logger }: LocalS
       const context = options.context as Partial<GatewayContext> | undefined;
       const { query, variables, operationName } = options.request;
       if (!query) throw new GraphQLError(`Subgraph "${name}" was sent a request without a query`, { extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: name } });
-      try {
-        return await executor.execute({ query, variables, operationName }, context?.forwardHeaders ?? NO_HEADERS);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        log.warn({ err: message, requestId: context?.requestId }, 'in-process subgraph call failed');
-        throw new GraphQLError(`Error while fetching subquery from service "${name}": ${message}`, {
-          extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: name },
-        });
-      }
+      return timedFetch(name, 'in-process', context, (traceparent) => run(query, variables, operationName, context, traceparent));
     },
   };
+
+  async function run(
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+    context: Partial<GatewayContext> | undefined,
+    traceparent: string | undefined,
+  ): Promise<GatewayGraphQLResponse> {
+    const forwarded = context?.forwardHeaders ?? NO_HEADERS;
+    // the subgraph's request is a child of this fetch's span, as over HTTP
+    const headers = traceparent ? { ...forwarded, traceparent } : forwarded;
+    try {
+      return await executor.execute({ query, variables, operationName }, headers);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn({ err: message, requestId: context?.requestId }, 'in-process subgraph call failed');
+      throw new GraphQLError(`Error while fetching subquery from service "${name}": ${message}`, {
+        extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: name },
+      });
+    }
+  }
+}
+
+/** The traceparent of each HTTP fetch in flight, for willSendRequest (it sees the request, not the span). */
+const fetchTraceparents = new WeakMap<object, string>();
+
+/**
+ * One subgraph fetch in a client span (`subgraph <name>`), a child of the
+ * gateway request's span (the `traceparent` the HTTP layer put in the forwarded
+ * headers), timed into `tandem_gateway_subgraph_fetch_duration_seconds`; an
+ * answer with errors counts as `error`. `fetch` gets the traceparent to send.
+ */
+function timedFetch(
+  subgraph: string,
+  transport: 'http' | 'in-process',
+  context: Partial<GatewayContext> | undefined,
+  fetch: (traceparent: string | undefined) => Promise<GatewayGraphQLResponse>,
+): Promise<GatewayGraphQLResponse> {
+  if (!telemetryEnabled()) return fetch(context?.forwardHeaders?.traceparent);
+  const parent = parseTraceparent(context?.forwardHeaders?.traceparent);
+  return inSpan(`subgraph ${subgraph}`, { kind: 'client', parent, attributes: { 'graphql.subgraph': subgraph, transport } }, async (ctx, span) => {
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      const response = await fetch(formatTraceparent(ctx));
+      if (!response.errors?.length) outcome = 'ok';
+      else span.fail(`${response.errors.length} error(s)`);
+      return response;
+    } finally {
+      metrics.subgraphFetchDuration.observe({ subgraph, transport, outcome }, (performance.now() - started) / 1000);
+    }
+  });
 }

@@ -10,6 +10,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
 import { createGraphQLHttpServer, GraphQLHttpServer, localOnlyApolloPlugins } from '../lib/apollo-http';
 import type { Logger } from '../lib/logger';
+import { graphqlMetricsPlugin, opsRoutes, type Health, type HttpRoutes } from '../telemetry';
 import { requireApolloGateway } from './apollo-gateway';
 import { composeFromSubgraphs } from './compose';
 import {
@@ -63,6 +64,13 @@ export interface StartGatewayOptions {
   security?: GatewaySecurity;
   /** Browser origins allowed to call the gateway (CORS). @default [] */
   corsOrigins?: string[] | '*';
+  /**
+   * More HTTP endpoints on the gateway's server, by exact path (e.g. an
+   * operations console). `/metrics`, `/healthz` and `/readyz` are always served.
+   */
+  routes?: HttpRoutes;
+  /** Readiness checks for `/readyz` (e.g. the store). @default ready whenever it answers */
+  health?: Health;
 }
 
 export interface RunningGateway {
@@ -127,7 +135,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       parseOptions: { maxTokens: 20_000 },
       stopOnTerminationSignals: false,
       logger: apolloLogger,
-      plugins: [...localOnlyApolloPlugins(), ...(security?.plugins ?? []), subgraphErrorsPlugin(logger), ...(options.plugins ?? [])],
+      plugins: [...localOnlyApolloPlugins(), ...(security?.plugins ?? []), subgraphErrorsPlugin(logger), ...graphqlMetricsPlugin<GatewayContext>('gateway'), ...(options.plugins ?? [])],
     });
 
     const forward = options.forwardHeaders ?? DEFAULT_FORWARD_HEADERS;
@@ -146,6 +154,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       landingPage: options.landingPage === false ? undefined : landingPage(options.landingPage ?? DEFAULT_LANDING),
       maxBodyBytes: options.maxBodyBytes,
       health: () => ({ subgraphs: subgraphNames }),
+      routes: { ...options.routes, ...opsRoutes(options.health) },
+      spanName: 'gateway',
       logger,
     });
 

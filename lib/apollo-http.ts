@@ -18,6 +18,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { Logger } from './logger';
+import { formatTraceparent, parseTraceparent, startSpan } from './trace-context';
 
 export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   /** The Apollo Server to serve. `listen()` starts it if it is not started yet. */
@@ -37,6 +38,13 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   logger: Logger;
   /** How long `stop()` lets in-flight requests finish before closing every connection. @default 5000 */
   stopGraceMs?: number;
+  /**
+   * More HTTP endpoints, by exact path (e.g. `/metrics`, `/readyz`, a console
+   * page). A handler answers the request itself; they run in the request's trace.
+   */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  /** Name of the server spans (`<name> <METHOD> <path>`). @default 'http' */
+  spanName?: string;
 }
 
 export interface GraphQLHttpServer {
@@ -56,6 +64,8 @@ export interface GraphQLHttpServer {
 
 /** Header set on every response and always present on `req.headers` before the context function runs. */
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** Response header naming the trace a request ran in (the caller's from `traceparent`, or a new one). */
+export const TRACE_ID_HEADER = 'x-trace-id';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 const LANDING_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'self'";
@@ -96,13 +106,37 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   let stopPromise: Promise<void> | undefined;
   let url: string | undefined;
 
+  const spanPrefix = options.spanName ?? 'http';
   const httpServer = http.createServer((req, res) => {
+    // The request is a server span: a child of the caller's `traceparent`, or a new trace.
+    // req.headers.traceparent is rewritten to name this span, so whatever forwards it (the
+    // gateway to its subgraphs) and the context function see this request's trace.
+    const { context, span } = startSpan(`${spanPrefix} ${req.method ?? 'GET'} ${splitUrl(req.url ?? '/').pathname}`, {
+      kind: 'server',
+      parent: parseTraceparent(req.headers.traceparent),
+    });
+    req.headers.traceparent = formatTraceparent(context);
+    res.setHeader(TRACE_ID_HEADER, context.traceId);
+    const t0 = performance.now();
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.fail(`HTTP ${res.statusCode}`);
+      span.end();
+      if (logger.isLevelEnabled('debug')) logger.debug(
+        { method: req.method, path: splitUrl(req.url ?? '/').pathname, status: res.statusCode, ms: Math.round(performance.now() - t0), requestId: req.headers[REQUEST_ID_HEADER], traceId: context.traceId },
+        'request',
+      );
+    });
+    serve(req, res);
+  });
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err, method: req.method, url: req.url }, 'http handler failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
       else res.destroy();
     });
-  });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = normaliseRequestId(req);
@@ -116,6 +150,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
     if (pathname === '/health' && (method === 'GET' || method === 'HEAD')) {
       return sendHealth(res, method, options.health);
     }
+    const route = options.routes?.[pathname];
+    if (route) return route(req, res);
     if (pathname !== path) {
       return sendJson(res, 404, { errors: [{ message: `Not found: ${method} ${pathname}` }] });
     }
@@ -268,7 +304,7 @@ function setCors(req: IncomingMessage, res: ServerResponse, origins: string[] | 
     'access-control-allow-headers',
     typeof requested === 'string' && requested ? requested : 'content-type, authorization, x-request-id, apollo-require-preflight, traceparent',
   );
-  res.setHeader('access-control-expose-headers', REQUEST_ID_HEADER);
+  res.setHeader('access-control-expose-headers', `${REQUEST_ID_HEADER}, ${TRACE_ID_HEADER}`);
   res.setHeader('access-control-max-age', '600');
 }
 

@@ -1,4 +1,16 @@
-export { createLogger, rootLogger } from './logger';
-export type { Logger } from './logger';
+export { createLogger, rootLogger, configureLogs } from './logger';
+export type { Logger, LogDestination } from './logger';
 export { envString, envInt, envBool, ConfigError } from './env';
 export { LOG_REDACT_PATHS } from './logger';
+export {
+  formatTraceparent,
+  inSpan,
+  newSpanId,
+  newTraceId,
+  parseTraceparent,
+  resetTelemetrySwitch,
+  setSpanSink,
+  startSpan,
+  telemetryEnabled,
+} from './trace-context';
+export type { SpanAttributes, SpanHandle, SpanKind, SpanOptions, SpanSink, TraceContext } from './trace-context';

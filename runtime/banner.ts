@@ -8,6 +8,8 @@ export function startBanner(t: RunningTandem, dataNote: string): string {
     '  Tandem is running.',
     '',
     `  GraphQL gateway   ${t.gatewayUrl}   (open it in a browser for the query page)`,
+    `  Operations console ${t.console.url ?? t.gatewayUrl.replace(/\/graphql$/, '/console')}`,
+    `  Metrics, health   ${t.gatewayUrl.replace(/\/graphql$/, '')}/metrics · /healthz · /readyz   (on every server below too)`,
     '',
     '  Subgraphs',
     ...Object.values(t.subgraphs).map((s) => `    ${s.name.padEnd(10)} ${s.url}`),

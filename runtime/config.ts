@@ -37,6 +37,8 @@ export interface TandemConfig {
   inProcessSubgraphs: boolean;
   /** Seconds between reconciliation runs. @default 300 (`TANDEM_RECONCILE_INTERVAL_SECONDS`; 0 turns it off) */
   reconcileIntervalSeconds: number;
+  /** Port of `tandem worker`'s `/metrics`, `/healthz` and `/readyz`. @default 4011 (`TANDEM_WORKER_OPS_PORT`) */
+  workerOpsPort: number;
 }
 
 export function tandemConfigFromEnv(): TandemConfig {
@@ -54,5 +56,6 @@ export function tandemConfigFromEnv(): TandemConfig {
     webhookPort: envInt('TANDEM_WEBHOOK_PORT', 4010, 0, 65535),
     inProcessSubgraphs: envBool('TANDEM_INPROCESS_SUBGRAPHS', true),
     reconcileIntervalSeconds: envInt('TANDEM_RECONCILE_INTERVAL_SECONDS', 300, 0),
+    workerOpsPort: envInt('TANDEM_WORKER_OPS_PORT', 4011, 0, 65535),
   };
 }

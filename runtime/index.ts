@@ -7,3 +7,4 @@ export { startBanner } from './banner';
 export { composeTandemSupergraph, committedSupergraphPath, repoRoot } from './supergraph';
 export { ensureDevKeys, mintDevToken, tandemSecurityFromEnv, internalTokenVerifierFromEnv, DEV_ISSUER, DEV_AUDIENCE, AUTH_OFF_ROLES } from './security';
 export type { DevKeys, MintTokenOptions, TandemSecurity } from './security';
+export { watchRole } from './observability';

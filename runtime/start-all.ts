@@ -1,13 +1,16 @@
 import { createAdapters, adaptersConfigFromEnv, systemConfig, type Adapters, type AdaptersConfig } from '../adapters';
 import { CanonicalCache, freshnessFromEnv, indexAll, scheduleIndexing, type FreshnessBudget } from '../cache';
 import { ENTITY_TYPES } from '../canonical-schema';
+import { startConsole, type ConsoleOptions, type RunningConsole } from '../console';
 import { startGateway, composeSupergraph, createGatewaySecurity, type GatewaySecurityOptions, type RunningGateway } from '../gateway';
 import { createLogger, envBool } from '../lib';
+import { createHealth, startTracing, type Health } from '../telemetry';
 import { openStore, type Store, type StoreConfig } from '../store';
 import { startSystems, type RunningSystem, type SystemName } from '../systems';
 import { ROLES, SUBGRAPH_NAMES, startSubgraph, type Role, type RunningSubgraph, type SubgraphName } from '../subgraphs';
 import {
   createSyncEngine,
+  registerSyncMetrics,
   scheduleReconciliation,
   startWebhookServer,
   startWorkers,
@@ -19,6 +22,7 @@ import {
 import { tandemConfigFromEnv, type TandemConfig } from './config';
 import { EXAMPLE_QUERIES } from './examples';
 import { mintDevToken, tandemSecurityFromEnv, type TandemSecurity } from './security';
+import { watchRole } from './observability';
 
 /** Overrides for {@link startAll}; anything not given comes from the environment. */
 export interface StartAllOptions {
@@ -35,6 +39,8 @@ export interface StartAllOptions {
   workers?: Partial<Omit<StartWorkersOptions, 'store' | 'adapters' | 'engine'>>;
   /** Gateway policies over the environment's (e.g. a tighter rate limit in a test). */
   security?: Partial<GatewaySecurityOptions>;
+  /** Settings of the operations console (tests sample its charts more often). */
+  console?: Omit<ConsoleOptions, 'path' | 'graphqlPath'>;
 }
 
 /** A whole Tandem in one process: simulators, store, cache, subgraphs and gateway. */
@@ -57,6 +63,10 @@ export interface RunningTandem {
   security: TandemSecurity;
   /** A ready development token per role (the portal one sees the first customer), when the development keys are used. */
   devTokens: Record<Role, string> | null;
+  /** Liveness and readiness (`/healthz`, `/readyz` on every server of the process). */
+  health: Health;
+  /** The operations console (`<gateway>/console`). */
+  console: RunningConsole;
   /** Stops everything in reverse order of start. Idempotent. */
   stop(): Promise<void>;
 }
@@ -72,7 +82,9 @@ const log = createLogger('runtime');
 export async function startAll(options: StartAllOptions = {}): Promise<RunningTandem> {
   const config: TandemConfig = { ...tandemConfigFromEnv(), ...options.config };
   const stops: (() => Promise<void>)[] = [];
+  const health = createHealth();
   const stopAll = async () => {
+    health.setPhase('stopping');
     for (const stop of stops.splice(0).reverse()) {
       try {
         await stop();
@@ -83,6 +95,8 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
   };
 
   try {
+    const tracing = startTracing({ serviceName: 'tandem' });
+    if (tracing) stops.push(() => tracing.stop());
     let systems: Partial<Record<SystemName, RunningSystem>> = {};
     let adapterConfig: AdaptersConfig = adaptersConfigFromEnv();
     if (config.embeddedSystems) {
@@ -104,10 +118,12 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
     }
     const adapters = createAdapters(adapterConfig);
 
+    health.setPhase('migrating');
     // a data directory given in `config` holds the store too, unless `store` says otherwise
     const storeDir = options.config?.dataDir !== undefined && options.config.store === undefined ? { dataDir: options.config.dataDir } : {};
     const store = await openStore({ ...config.store, ...storeDir, ...options.store, logger: createLogger('store') });
     stops.push(() => store.close());
+    health.setPhase('starting');
 
     const cache = new CanonicalCache(store, adapters, { ...freshnessFromEnv(), ...options.freshness }, createLogger('cache'));
     const cached = await store.count('customer');
@@ -129,7 +145,9 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       stops.push(() => schedule.stop());
     }
 
-    const engine = createSyncEngine({ store, logger: createLogger('sync-engine') });
+    const engine = createSyncEngine({ store, logger: createLogger('sync-engine'), probe: (system) => adapters.probe(system) });
+    const unregisterMetrics = registerSyncMetrics(engine, store);
+    stops.push(async () => unregisterMetrics());
     // stopped after the gateway and the subgraphs (nothing new is submitted), before the store
     let workers: SyncWorkers | null = null;
     if (config.workers) {
@@ -141,7 +159,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
     // Inbound webhooks: the receiver, and the embedded simulators pointed at it.
     let webhooks: RunningWebhookServer | null = null;
     if (config.webhooks) {
-      const receiver = await startWebhookServer({ engine, store, port: options.config?.gatewayPort === 0 ? 0 : config.webhookPort, host: config.host, logger: createLogger('webhooks') });
+      const receiver = await startWebhookServer({ engine, store, port: options.config?.gatewayPort === 0 ? 0 : config.webhookPort, host: config.host, logger: createLogger('webhooks'), health });
       webhooks = receiver;
       stops.push(() => receiver.stop());
       for (const [name, system] of Object.entries(systems) as [SystemName, RunningSystem][]) {
@@ -153,13 +171,19 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       stops.push(() => schedule.stop());
     }
 
+    const consoleApp = startConsole({ ...options.console, path: '/console', graphqlPath: '/graphql' });
+    stops.push(async () => consoleApp.stop());
+
     const security = await tandemSecurityFromEnv(config.dataDir);
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const name of SUBGRAPH_NAMES) {
-      const running = await startSubgraph(name, { cache, sync: engine, port: config.subgraphPorts[name], host: config.host, internalToken: security.internalToken });
+      const running = await startSubgraph(name, { cache, sync: engine, port: config.subgraphPorts[name], host: config.host, internalToken: security.internalToken, health });
       subgraphs[name] = running;
       stops.push(() => running.stop());
     }
+
+    const unwatch = watchRole(health, { store, workers });
+    stops.push(async () => unwatch());
 
     const supergraphSdl = composeSupergraph(SUBGRAPH_NAMES.map((n) => ({ name: n, url: subgraphs[n].url, typeDefs: subgraphs[n].sdl })));
     const gatewayLogger = createLogger('gateway');
@@ -181,8 +205,12 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
         description: 'One graph over the CRM, ERP and PSA. Pick an example, press Run (Ctrl+Enter).',
         examples: EXAMPLE_QUERIES,
       },
+      // the operations console, on the gateway's server (a generic extra-routes hook)
+      routes: consoleApp.routes,
+      health,
     });
     stops.push(() => gateway.stop());
+    health.setPhase('ready');
 
     let devTokens: Record<Role, string> | null = null;
     if (security.devKeys) {
@@ -207,6 +235,8 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       webhooks,
       security,
       devTokens,
+      health,
+      console: { ...consoleApp, url: gateway.url.replace(/\/graphql$/, '/console') },
       stop: stopAll,
     };
   } catch (err) {

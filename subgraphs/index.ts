@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { CanonicalCache } from '../cache';
 import type { SyncEngine } from '../sync';
 import type { InternalTokenVerifier } from '../gateway';
+import type { Health } from '../telemetry';
 import { createLogger, envInt } from '../lib';
 import { buildBillingSchema } from './billing';
 import { buildCustomerSchema } from './customer';
@@ -53,7 +54,7 @@ export function buildSubgraph(name: SubgraphName): Promise<GraphQLSchema> {
 /** Builds and serves one subgraph over the canonical cache and the sync engine. Port 0 picks a free port. */
 export async function startSubgraph(
   name: SubgraphName,
-  options: { cache: CanonicalCache; sync: SyncEngine; port: number; host?: string; /** verifies the gateway's x-gateway-token */ internalToken: InternalTokenVerifier },
+  options: { cache: CanonicalCache; sync: SyncEngine; port: number; host?: string; /** verifies the gateway's x-gateway-token */ internalToken: InternalTokenVerifier; health?: Health },
 ): Promise<RunningSubgraph> {
   return serveSubgraph({
     name,
@@ -63,6 +64,7 @@ export async function startSubgraph(
     port: options.port,
     host: options.host,
     internalToken: options.internalToken,
+    health: options.health,
     logger: createLogger(`subgraph-${name}`),
   });
 }

@@ -107,6 +107,9 @@ export interface SyncTransactionPage {
 
 export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
+/** UP: answering and healthy; DEGRADED: answering but slow, rate limiting, failing often or half-open; DOWN: not answering or circuit open. */
+export type SystemStatus = 'UP' | 'DEGRADED' | 'DOWN';
+
 export interface SystemHealthRecord {
   system: SourceSystem;
   circuit: CircuitState;
@@ -114,6 +117,15 @@ export interface SystemHealthRecord {
   latencyP50Ms: number | null;
   /** share of those calls that failed, 0..1 */
   errorRate: number;
+  /** the workers' calls over the last 5 minutes */
+  calls: number;
+  /** the verdict from the circuit, the error rate and a live probe of the system */
+  status: SystemStatus;
+  /** latency of the live probe (null: no probe configured, or it failed) */
+  probeLatencyMs: number | null;
+  /** why the system is not UP, when it is not */
+  reason: string | null;
+  checkedAt: Date;
 }
 
 /** One call a step made to a source system (the audit trail, table sync_call). */
@@ -135,6 +147,10 @@ export interface SyncCallRecord {
 export interface OperationalMetricsRecord {
   opportunitiesAwaitingProject: number;
   invoicesBlocked: number;
+  /** approved, billable, uninvoiced time at its bill rate, one amount per currency */
+  unbilledAmount: { amount: string; currency: string }[];
+  /** outbox rows waiting for or held by a worker */
+  outboxDepth: number;
   /** transactions PENDING, RUNNING or FAILED */
   syncBacklog: number;
   deadLettered: number;

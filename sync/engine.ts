@@ -38,11 +38,60 @@ import { workflowDefinition } from './workflows';
 export interface CreateSyncEngineOptions {
   store: Store;
   logger?: Logger;
+  /**
+   * Asks a source system whether it answers (Adapters.probe): resolves to its
+   * latency in ms, rejects with a SourceError. With it, `health()` reports a
+   * system DOWN as soon as it stops answering, not only once the workers'
+   * circuit opens. Results are kept for `probeCacheMs`.
+   */
+  probe?: (system: SourceSystem) => Promise<number>;
+  /** @default 2000 */
+  probeCacheMs?: number;
 }
+
+/** Probe latency above which a system counts as DEGRADED. */
+const SLOW_PROBE_MS = 1000;
+/** Error rate of the workers' calls (over 5 minutes, at least 5 calls) above which a system counts as DEGRADED. */
+const DEGRADED_ERROR_RATE = 0.2;
 
 const ORIGINS: readonly SyncOrigin[] = ['api', 'webhook', 'reconciliation', 'replay'];
 const REPLAYABLE: readonly SyncStatus[] = ['DEAD_LETTERED', 'COMPENSATED', 'FAILED'];
 const traceIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be a W3C trace id (32 lower-case hex digits)');
+
+/**
+ * Approved, billable, uninvoiced time at its bill rate (the project's assignment
+ * of that resource, else the resource's rate card), summed per currency, as a
+ * JSON array of { amount, currency } (amounts as decimal strings). The same rule
+ * as Project.unbilledAmount (subgraphs/billing/billing.calc.ts), over all projects.
+ */
+const UNBILLED_SQL = `SELECT coalesce(json_agg(json_build_object('amount', to_char(u.amount, 'FM999999999999990.00'), 'currency', u.currency) ORDER BY u.currency), '[]'::json)
+  FROM (SELECT rate.currency, sum(te.hours::numeric * rate.amount) AS amount
+    FROM time_entry te
+    CROSS JOIN LATERAL (
+      SELECT coalesce(a.bill_rate, r.bill_rate) AS amount, coalesce(a.bill_rate_currency, r.bill_rate_currency) AS currency
+      FROM (SELECT 1) one
+      LEFT JOIN resource r ON r.id = te.resource_id
+      LEFT JOIN LATERAL (SELECT bill_rate, bill_rate_currency FROM assignment
+        WHERE project_id = te.project_id AND resource_id = te.resource_id AND status <> 'CANCELLED' LIMIT 1) a ON true) rate
+    WHERE te.status = 'APPROVED' AND te.billable AND te.invoice_id IS NULL AND rate.amount IS NOT NULL
+    GROUP BY rate.currency) u`;
+
+/** UP, DEGRADED or DOWN, and why, from the circuit, the workers' recent calls and the live probe. */
+function systemStatus(
+  system: SourceSystem,
+  circuit: CircuitState,
+  calls: number,
+  errorRate: number,
+  probe: { ms: number } | { error: string; code: string } | undefined,
+): { status: SystemHealthRecord['status']; reason: string | null } {
+  if (probe && 'error' in probe && probe.code !== 'RATE_LIMITED') return { status: 'DOWN', reason: `${system} does not answer: ${probe.error}` };
+  if (circuit === 'OPEN') return { status: 'DOWN', reason: `the circuit breaker is open after repeated failures of calls to ${system}` };
+  if (probe && 'error' in probe) return { status: 'DEGRADED', reason: `${system} is rate limiting: ${probe.error}` };
+  if (circuit === 'HALF_OPEN') return { status: 'DEGRADED', reason: 'the circuit breaker is half-open: testing whether the system recovered' };
+  if (calls >= 5 && errorRate >= DEGRADED_ERROR_RATE) return { status: 'DEGRADED', reason: `${Math.round(errorRate * 100)}% of the last 5 minutes' calls failed` };
+  if (probe && probe.ms > SLOW_PROBE_MS) return { status: 'DEGRADED', reason: `slow: the probe took ${Math.round(probe.ms)} ms` };
+  return { status: 'UP', reason: null };
+}
 
 /**
  * The sync engine's API over the store (sync_transaction, sync_step, sync_outbox).
@@ -55,6 +104,19 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
   const q = <T>(sql: string, ...params: unknown[]) => store.raw<T>(sql, ...params);
 
   const load = (id: string) => loadTransaction(store, 'id', id);
+  const probeCacheMs = options.probeCacheMs ?? 2000;
+  const probes = new Map<SourceSystem, { at: number; result: Promise<{ ms: number } | { error: string; code: string }> }>();
+  function probe(system: SourceSystem): Promise<{ ms: number } | { error: string; code: string }> | undefined {
+    if (!options.probe) return undefined;
+    const cached = probes.get(system);
+    if (cached && Date.now() - cached.at < probeCacheMs) return cached.result;
+    const result = options.probe(system).then(
+      (ms) => ({ ms }),
+      (e: unknown) => ({ error: e instanceof Error ? e.message : String(e), code: String((e as { code?: unknown }).code ?? 'ERROR') }),
+    );
+    probes.set(system, { at: Date.now(), result });
+    return result;
+  }
   const loadByKey = (key: string) => loadTransaction(store, 'idempotency_key', key);
 
   const engine: SyncEngine = {
@@ -187,6 +249,7 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
     },
 
     async health() {
+      const live = new Map(SOURCE_SYSTEMS.map((system) => [system, probe(system)] as const));
       const rows = await q<{ system: SourceSystem; state: CircuitState | null; p50: number | null; calls: number; errors: number }>(
         `SELECT s.system, c.state,
            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY k.duration_ms) FROM sync_call k
@@ -198,12 +261,25 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
          ORDER BY array_position($1::text[], s.system)`,
         [...SOURCE_SYSTEMS],
       );
-      return rows.map(
-        (r): SystemHealthRecord => ({
-          system: r.system,
-          circuit: r.state ?? 'CLOSED',
-          latencyP50Ms: r.p50 === null ? null : Number(r.p50),
-          errorRate: Number(r.calls) === 0 ? 0 : Number(r.errors) / Number(r.calls),
+      const checkedAt = new Date();
+      return Promise.all(
+        rows.map(async (r): Promise<SystemHealthRecord> => {
+          const calls = Number(r.calls);
+          const errorRate = calls === 0 ? 0 : Number(r.errors) / calls;
+          const circuit = r.state ?? 'CLOSED';
+          const p = await live.get(r.system);
+          const verdict = systemStatus(r.system, circuit, calls, errorRate, p);
+          return {
+            system: r.system,
+            circuit,
+            latencyP50Ms: r.p50 === null ? null : Number(r.p50),
+            errorRate,
+            calls,
+            status: verdict.status,
+            reason: verdict.reason,
+            probeLatencyMs: p && 'ms' in p ? p.ms : null,
+            checkedAt,
+          };
         }),
       );
     },
@@ -219,17 +295,21 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
     },
 
     async metrics() {
-      const [r] = await q<{ awaiting: number; blocked: number; backlog: number; dead: number; oldest: number | null }>(
+      const [r] = await q<{ awaiting: number; blocked: number; backlog: number; dead: number; oldest: number | null; outbox: number; unbilled: string }>(
         `SELECT
            (SELECT count(*) FROM opportunity WHERE stage = 'CLOSED_WON' AND project_id IS NULL)::int AS awaiting,
            (SELECT count(*) FROM invoice WHERE status = 'BLOCKED')::int AS blocked,
            (SELECT count(*) FROM sync_transaction WHERE status IN ('PENDING', 'RUNNING', 'FAILED'))::int AS backlog,
            (SELECT count(*) FROM sync_transaction WHERE status = 'DEAD_LETTERED')::int AS dead,
-           (SELECT extract(epoch FROM now() - min(created_at)) FROM sync_transaction WHERE status IN ('PENDING', 'FAILED'))::float8 AS oldest`,
+           (SELECT extract(epoch FROM now() - min(created_at)) FROM sync_transaction WHERE status IN ('PENDING', 'FAILED'))::float8 AS oldest,
+           (SELECT count(*) FROM sync_outbox)::int AS outbox,
+           (${UNBILLED_SQL})::text AS unbilled`,
       );
       return {
         opportunitiesAwaitingProject: Number(r.awaiting),
         invoicesBlocked: Number(r.blocked),
+        unbilledAmount: JSON.parse(r.unbilled ?? '[]') as { amount: string; currency: string }[],
+        outboxDepth: Number(r.outbox),
         syncBacklog: Number(r.backlog),
         deadLettered: Number(r.dead),
         oldestPendingSeconds: r.oldest === null ? null : Math.max(0, Number(r.oldest)),

@@ -45,3 +45,4 @@ export {
   type ReconciliationFinding,
   type ScheduledReconciliation,
 } from './reconcile';
+export { registerSyncMetrics } from './metrics';

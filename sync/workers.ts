@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { parseEvent, type EntityType, type SourceSystem } from '../canonical-schema';
-import { createLogger, envInt, type Logger } from '../lib';
+import { VendorHttpClient, withTraceparent } from '../adapters/http';
+import { createLogger, envInt, formatTraceparent, inSpan, telemetryEnabled, type Logger, type TraceContext } from '../lib';
+import { metrics } from '../telemetry';
 import type { Store } from '../store';
 import type { CircuitState, SyncEngine, SyncErrorRecord, SyncStatus } from './api';
 import { syncBus } from './bus';
@@ -103,6 +105,13 @@ const PERSIST_SQL = `SELECT sync_persist($1, $2, $3::jsonb) AS owned`;
  */
 const CLAIM_SQL = `SELECT transaction_id, attempts, r FROM sync_claim($1, $2::float8, $3::int)`;
 
+/** A system API whose vendor calls continue `trace` (a real adapter; test fakes are used as they are). */
+function traced<T extends object>(api: T, trace: TraceContext | undefined): T {
+  const client = (api as { client?: { http?: unknown } }).client;
+  if (!trace || !(client?.http instanceof VendorHttpClient)) return api;
+  return withTraceparent(api as T & { client: { http: VendorHttpClient } }, formatTraceparent(trace));
+}
+
 /** Lease lost to another worker: stop working on the transaction. */
 class LeaseLost extends Error {
   constructor(txId: string) {
@@ -161,6 +170,11 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
   const limits = { ...maxInFlightFromEnv(), ...options.perSystemLimit };
   const bus = syncBus(store);
   const q = <T>(sql: string, ...params: unknown[]) => store.raw<T>(sql, ...params);
+  /** the span each running transaction is in (its steps' parent) */
+  const txSpans = new Map<string, TraceContext>();
+  /** a transaction's log lines carry its trace id */
+  const workerLog = log;
+  const txLog = (row: TransactionRow) => workerLog.child({ traceId: row.traceId });
 
   const circuitWrites: Record<SourceSystem, Promise<void>> = { CRM: Promise.resolve(), ERP: Promise.resolve(), PSA: Promise.resolve() };
   const gates = createSystemGates({
@@ -245,9 +259,9 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
   }
 
   /** The writers for one step: every call through the system's gate, audited into `calls`. */
-  function gatedWriters(stepName: string, calls: CallRecord[]): WriterSet {
+  function gatedWriters(stepName: string, calls: CallRecord[], trace: TraceContext | undefined): WriterSet {
     const wrapSystem = <S extends SourceSystem>(system: S, gate: SystemGate): WriterSet[S] =>
-      new Proxy(adapters[system], {
+      new Proxy(traced(adapters[system], trace), {
         get(target, prop, receiver) {
           const value = Reflect.get(target, prop, receiver) as unknown;
           if (typeof value !== 'function') return value;
@@ -281,8 +295,15 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     return { CRM: wrapSystem('CRM', gates.CRM), ERP: wrapSystem('ERP', gates.ERP), PSA: wrapSystem('PSA', gates.PSA) };
   }
 
-  function stepContext<I>(row: TransactionRow, step: StepDefinition<I>, outputs: Record<string, unknown>, calls: CallRecord[], undo = false): StepContext<I> {
-    const w = gatedWriters(step.name, calls);
+  function stepContext<I>(
+    row: TransactionRow,
+    step: StepDefinition<I>,
+    outputs: Record<string, unknown>,
+    calls: CallRecord[],
+    trace: TraceContext | undefined,
+    undo = false,
+  ): StepContext<I> {
+    const w = gatedWriters(step.name, calls, trace);
     return {
       transactionId: row.id,
       traceId: row.traceId,
@@ -306,8 +327,38 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     };
   }
 
+  /**
+   * One step attempt (or its undo) in a span, a child of the transaction's span
+   * (so its vendor calls carry the transaction's trace), timed and counted in
+   * `tandem_workflow_step*`.
+   */
+  function inStep<T>(row: TransactionRow, step: StepDefinition<unknown>, run: (trace: TraceContext | undefined) => Promise<T>, phase: 'do' | 'undo' = 'do'): Promise<T> {
+    const parent = txSpans.get(row.id);
+    if (!telemetryEnabled() || !parent) return run(parent);
+    const name = phase === 'undo' ? `${step.name}:undo` : step.name;
+    return inSpan(`step ${name}`, { parent, attributes: { 'sync.step': name, 'source.system': step.system } }, async (ctx) => {
+      const started = performance.now();
+      try {
+        const out = await run(ctx);
+        metrics.workflowSteps.inc({ workflow: row.workflow, step: name, outcome: 'succeeded' });
+        return out;
+      } finally {
+        metrics.stepDuration.observe({ workflow: row.workflow, step: name }, (performance.now() - started) / 1000);
+      }
+    });
+  }
+
+  /** A transaction reached a final status: its duration from submit into `tandem_workflow_duration_seconds`. */
+  function finished(row: TransactionRow, status: 'SUCCEEDED' | 'DEAD_LETTERED' | 'COMPENSATED', failedStep?: string): void {
+    if (!telemetryEnabled()) return;
+    const seconds = Math.max(0, (Date.now() - new Date(row.createdAt).getTime()) / 1000);
+    metrics.workflowDuration.observe({ workflow: row.workflow, status }, seconds);
+    if (failedStep) metrics.workflowSteps.inc({ workflow: row.workflow, step: failedStep, outcome: 'dead_lettered' });
+  }
+
   /** Runs one claimed transaction as far as it goes now. */
   async function runTransaction(txId: string, claims: number, claimed: TransactionRow | null): Promise<void> {
+    const log = claimed ? txLog(claimed) : workerLog;
     const heartbeat = setInterval(() => {
       if (killed) return;
       q(`UPDATE sync_outbox SET lease_until = now() + ($3::float8 * interval '1 second') WHERE transaction_id = $1 AND lease_owner = $2`, txId, id, leaseSeconds).catch(
@@ -341,7 +392,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
         const calls: CallRecord[] = [];
         let output: unknown;
         try {
-          output = await step.run(stepContext(row, step, ctxData, calls));
+          output = await inStep(row, step, (trace) => step.run(stepContext(row, step, ctxData, calls, trace)));
         } catch (e) {
           if (e instanceof LeaseLost) throw e;
           await failStep(row, def, ctxData, position, ensureStepFailure(e), calls, claims);
@@ -393,6 +444,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     calls: CallRecord[],
     lastStep?: { position: number; patch: Record<string, unknown> },
   ): Promise<void> {
+    const log = txLog(row);
     const input = row.input as never;
     const result = def.result(outputs, input);
     const events = (def.events?.(outputs, input, row.id) ?? []).map((e) => ({
@@ -408,6 +460,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
       calls,
       events,
     });
+    finished(row, 'SUCCEEDED');
     log.info({ transactionId: row.id, workflow: row.workflow, result }, 'sync transaction succeeded');
     void announce(row.id);
     if (def.refresh) {
@@ -428,6 +481,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     calls: CallRecord[],
     claims: number,
   ): Promise<void> {
+    const log = txLog(row);
     const step = def.steps[position];
     const message = failure.message;
     if (failure.retryable) {
@@ -448,6 +502,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
           outbox: { kind: 'release', delayMs },
           calls,
         });
+        if (telemetryEnabled()) metrics.workflowSteps.inc({ workflow: row.workflow, step: step.name, outcome: 'retry' });
         log.info({ transactionId: row.id, step: step.name, code: failure.code, delayMs, claims }, 'step failed transiently; retry scheduled');
         kickIn(delayMs);
         void announce(row.id);
@@ -466,6 +521,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
         outbox: { kind: 'delete' },
         calls,
       });
+      finished(row, 'DEAD_LETTERED', step.name);
       log.warn({ transactionId: row.id, step: step.name, error }, 'sync transaction dead-lettered');
       void announce(row.id);
       return;
@@ -482,6 +538,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
 
   /** Undoes the succeeded steps before the failed one, newest first; resumable after a crash or a transient failure. */
   async function compensate(row: TransactionRow, def: WorkflowDefinition, ctxData: Record<string, unknown>, claims: number): Promise<void> {
+    const log = txLog(row);
     const comp = ctxData[COMPENSATION_KEY] as { error: SyncErrorRecord; failedPosition: number };
     const current = await load(row.id);
     const statuses = current?.steps.map((s) => s.status) ?? [];
@@ -490,7 +547,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
       if (!step.compensate || statuses[position] !== 'SUCCEEDED') continue;
       const calls: CallRecord[] = [];
       try {
-        await step.compensate(stepContext(row, step, ctxData, calls, true), ctxData[step.name]);
+        await inStep(row, step, (trace) => step.compensate!(stepContext(row, step, ctxData, calls, trace, true), ctxData[step.name]), 'undo');
       } catch (e) {
         if (e instanceof LeaseLost) throw e;
         const f = ensureStepFailure(e);
@@ -508,6 +565,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
           remediation: `Undo ${step.name} by hand in the ${step.system} (${JSON.stringify(ctxData[step.name])}), or fix the cause and replay to retry the undo. Original failure: ${comp.error.remediation ?? comp.error.message}`,
         };
         await persist(row.id, { tx: { status: 'DEAD_LETTERED', error, finished: true }, outbox: { kind: 'delete' }, calls });
+        finished(row, 'DEAD_LETTERED', step.name);
         log.error({ transactionId: row.id, step: step.name, error }, 'compensation failed for good');
         void announce(row.id);
         return;
@@ -518,6 +576,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
       tx: { status: 'COMPENSATED', error: comp.error, finished: true, context: { [COMPENSATION_KEY]: null } },
       outbox: { kind: 'delete' },
     });
+    finished(row, 'COMPENSATED');
     log.warn({ transactionId: row.id, error: comp.error }, 'sync transaction compensated');
     void announce(row.id);
   }
@@ -535,7 +594,17 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
           const rows = await claim(free);
           claimed = rows.length;
           for (const r of rows) {
-            const p = runTransaction(r.transaction_id, Number(r.attempts), r.r === null ? null : parseTransaction(r.r)).finally(() => {
+            const row = r.r === null ? null : parseTransaction(r.r);
+            const run = () => runTransaction(r.transaction_id, Number(r.attempts), row);
+            // the transaction's work continues the trace of the request that submitted it (SyncTransaction.traceId)
+            const work =
+              row && /^[\da-f]{32}$/.test(row.traceId)
+                ? inSpan(`sync ${row.workflow}`, { kind: 'consumer', parent: { traceId: row.traceId }, attributes: { 'sync.transaction': row.id, 'sync.workflow': row.workflow } }, (ctx) => {
+                    txSpans.set(row.id, ctx);
+                    return run().finally(() => txSpans.delete(row.id));
+                  })
+                : run();
+            const p = work.finally(() => {
               inFlight.delete(p);
               kick();
             });

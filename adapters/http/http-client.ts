@@ -1,7 +1,8 @@
 import { DelegateBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { z } from 'zod';
 import type { SourceSystem } from '../../canonical-schema';
-import type { Logger } from '../../lib';
+import { formatTraceparent, inSpan, parseTraceparent, telemetryEnabled, type Logger } from '../../lib';
+import { metrics } from '../../telemetry';
 import { DEFAULT_RETRY_BASE_DELAY_MS, type SystemConfig } from '../config';
 import { CallStatsRecorder, type CallStats } from './call-stats';
 import { ensureSourceError, SourceError, sourceErrorFromStatus } from './source-error';
@@ -46,6 +47,11 @@ export interface VendorResponse<T> {
  * Connections are kept alive by undici's global dispatcher.
  */
 export class VendorHttpClient {
+  /**
+   * The W3C traceparent its calls continue (each call is a child span of it).
+   * Set only on a per-trace view of a client (see {@link withTraceparent}).
+   */
+  readonly traceparent?: string;
   private readonly recorder = new CallStatsRecorder();
   private readonly readPolicy: RetryPolicy;
 
@@ -108,6 +114,21 @@ export class VendorHttpClient {
     return this.run(req, async (res) => ({ status: res.status, headers: res.headers, data: undefined }));
   }
 
+  /**
+   * Is the system answering? One authenticated GET of `path` (a record that does
+   * not exist: a 404 means the system is up). Resolves to the latency in ms;
+   * rejects with the SourceError of any other failure. Not retried.
+   */
+  async probe(path: string): Promise<number> {
+    const started = performance.now();
+    try {
+      await this.send({ method: 'GET', path, endpoint: 'GET (health probe)', kind: 'write' });
+    } catch (e) {
+      if (!(e instanceof SourceError && e.code === 'NOT_FOUND')) throw e;
+    }
+    return Math.round((performance.now() - started) * 10) / 10;
+  }
+
   /** Call statistics since start or the last {@link resetStats}. */
   stats(): CallStats {
     return this.recorder.snapshot();
@@ -127,7 +148,33 @@ export class VendorHttpClient {
     }
   }
 
-  private async attempt<T>(req: VendorRequest, onOk: (res: Response, text: string) => Promise<T>): Promise<T> {
+  /** One attempt, counted in `tandem_source_*`; within a trace, a client span whose `traceparent` is sent with it. */
+  private attempt<T>(req: VendorRequest, onOk: (res: Response, text: string) => Promise<T>): Promise<T> {
+    if (!telemetryEnabled()) return this.attemptOnce(req, onOk, undefined);
+    const parent = parseTraceparent(this.traceparent);
+    if (!parent) return this.measured(req, () => this.attemptOnce(req, onOk, undefined));
+    return inSpan(`${this.system} ${req.endpoint}`, { kind: 'client', parent, attributes: { 'source.system': this.system } }, (ctx) =>
+      this.measured(req, () => this.attemptOnce(req, onOk, formatTraceparent(ctx))),
+    );
+  }
+
+  private async measured<T>(req: VendorRequest, call: () => Promise<T>): Promise<T> {
+    const labels = { system: this.system, endpoint: req.endpoint };
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      return await call();
+    } catch (e) {
+      outcome = e instanceof SourceError ? e.code : 'ERROR';
+      metrics.sourceErrors.inc({ ...labels, code: outcome });
+      throw e;
+    } finally {
+      metrics.sourceRequests.inc({ ...labels, outcome });
+      metrics.sourceDuration.observe(labels, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async attemptOnce<T>(req: VendorRequest, onOk: (res: Response, text: string) => Promise<T>, traceparent: string | undefined): Promise<T> {
     const timeout = AbortSignal.timeout(this.config.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const headers: Record<string, string> = {
@@ -137,6 +184,7 @@ export class VendorHttpClient {
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     if (req.idempotencyKey !== undefined) headers['idempotency-key'] = req.idempotencyKey;
+    if (traceparent) headers.traceparent = traceparent;
 
     this.recorder.recordCall(req.endpoint);
     const started = performance.now();
@@ -172,4 +220,16 @@ function parseLoosely(text: string): unknown {
   } catch {
     return { message: text.slice(0, 500) };
   }
+}
+
+/**
+ * A view of a system API whose vendor calls continue the trace `traceparent`
+ * (each one a child span, the header sent): the same object underneath (its
+ * statistics, connections and state are shared), with a client whose
+ * `traceparent` is set. The workers take one per workflow step.
+ */
+export function withTraceparent<T extends { client: { http: VendorHttpClient } }>(api: T, traceparent: string): T {
+  const http = Object.create(api.client.http, { traceparent: { value: traceparent } }) as VendorHttpClient;
+  const client = Object.create(api.client, { http: { value: http } }) as T['client'];
+  return Object.create(api, { client: { value: client } }) as T;
 }

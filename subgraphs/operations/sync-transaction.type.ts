@@ -1,15 +1,21 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { SourceSystem as System } from '../../canonical-schema';
-import type { CircuitState as Circuit, SyncErrorRecord, SyncStatus as Status, SyncStepRecord } from '../../sync';
+import type { CircuitState as Circuit, SyncErrorRecord, SyncStatus as Status, SyncStepRecord, SystemStatus as SysStatus } from '../../sync';
 import { SourceSystem } from '../shared/enums';
 import { DateTimeScalar } from '../shared/scalars';
 import { SyncStatus } from '../shared/sync';
-import { PageInfo } from '../shared/types';
+import { Money, PageInfo } from '../shared/types';
 
 export const CircuitState = { CLOSED: 'CLOSED', OPEN: 'OPEN', HALF_OPEN: 'HALF_OPEN' } as const satisfies { [K in Circuit]: K };
 registerEnumType(CircuitState, {
   name: 'CircuitState',
   description: "The workers' circuit breaker for a system: CLOSED (calls flow), OPEN (calls held back, work queues), HALF_OPEN (probing)",
+});
+
+export const SystemStatus = { UP: 'UP', DEGRADED: 'DEGRADED', DOWN: 'DOWN' } as const satisfies { [K in SysStatus]: K };
+registerEnumType(SystemStatus, {
+  name: 'SystemStatus',
+  description: 'UP (answering, healthy), DEGRADED (answering but slow, rate limiting, failing often, or its circuit half-open), DOWN (not answering, or its circuit open)',
 });
 
 @ObjectType({ description: 'One step of a sync transaction: one call (or a few) to one source system' })
@@ -158,6 +164,21 @@ export class SystemHealth {
 
   @Field(() => Float, { description: 'Share of calls that failed, 0 to 1' })
   errorRate!: number;
+
+  @Field(() => Int, { description: "The workers' calls to the system over the last 5 minutes" })
+  calls!: number;
+
+  @Field(() => SystemStatus, { description: 'The verdict from the circuit, the error rate and a live probe of the system' })
+  status!: SysStatus;
+
+  @Field(() => Float, { nullable: true, description: 'Latency of the live probe, ms; null when it failed or none ran' })
+  probeLatencyMs!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the system is not UP' })
+  reason!: string | null;
+
+  @Field(() => DateTimeScalar)
+  checkedAt!: Date;
 }
 
 @ObjectType({ description: 'What needs attention across the integration' })
@@ -167,6 +188,12 @@ export class OperationalMetrics {
 
   @Field(() => Int)
   invoicesBlocked!: number;
+
+  @Field(() => [Money], { description: 'Approved, billable time not yet invoiced, at its bill rate, one amount per currency' })
+  unbilledAmount!: Money[];
+
+  @Field(() => Int, { description: 'Outbox rows waiting for or held by a worker' })
+  outboxDepth!: number;
 
   @Field(() => Int, { description: 'Transactions PENDING, RUNNING or FAILED (retry scheduled)' })
   syncBacklog!: number;

@@ -8,6 +8,7 @@ import type { Logger } from '../../lib';
 import type { SyncEngine } from '../../sync';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, type InternalTokenVerifier } from '../../gateway';
 import { auditPlugin, createAuditLog, principalFromClaims, type AuditLog } from './auth';
+import { graphqlMetricsPlugin, opsRoutes, type Health } from '../../telemetry';
 import type { SubgraphContext } from './context';
 import { CALLER_HEADER, callerFromHeader, traceIdFromHeader } from './request-identity';
 import { formatSubgraphError } from './errors';
@@ -37,6 +38,19 @@ const staleServedPlugin: ApolloServerPlugin<SubgraphContext> = {
           );
         }
         response.body.singleResult.errors = errors;
+      },
+    };
+  },
+};
+
+/** Logs each operation at debug with the request's logger (its trace id comes from the request's trace context). */
+const operationLogPlugin: ApolloServerPlugin<SubgraphContext> = {
+  async requestDidStart({ contextValue }) {
+    if (!contextValue.logger.isLevelEnabled('debug')) return;
+    const t0 = performance.now();
+    return {
+      async willSendResponse({ operationName, errors }) {
+        contextValue.logger.debug({ operation: operationName ?? 'anonymous', errors: errors?.length ?? 0, ms: Math.round(performance.now() - t0) }, 'subgraph operation');
       },
     };
   },
@@ -87,6 +101,8 @@ export interface StartSubgraphOptions {
   internalToken: InternalTokenVerifier;
   /** Where mutations, replays and denials are recorded. @default the store's audit_entry table */
   audit?: AuditLog;
+  /** Readiness checks for `/readyz`. @default ready whenever it answers */
+  health?: Health;
 }
 
 /** 401 for a request that did not come through the gateway. */
@@ -103,7 +119,7 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
     introspection: true,
     stopOnTerminationSignals: false,
     csrfPrevention: true,
-    plugins: [...localOnlyApolloPlugins(), staleServedPlugin, auditPlugin(audit, logger)],
+    plugins: [...localOnlyApolloPlugins(), staleServedPlugin, auditPlugin(audit, logger), operationLogPlugin, ...graphqlMetricsPlugin<SubgraphContext>(name)],
     formatError: formatSubgraphError,
     logger,
   });
@@ -117,6 +133,7 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
       return Array.isArray(v) ? v[0] : v;
     };
     const requestId = requestIdFrom(one(REQUEST_ID_HEADER));
+    const traceId = traceIdFromHeader(one('traceparent'));
     let claims: Record<string, unknown>;
     try {
       claims = await internalToken.verify(one(INTERNAL_TOKEN_HEADER));
@@ -130,13 +147,13 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
     return {
       reader: new Reader(cache),
       requestId,
-      logger: logger.child({ requestId }),
+      logger: logger.child(traceId ? { requestId, traceId } : { requestId }),
       sync,
       caller: principal.display,
       principal,
       denials: [],
       audit,
-      traceId: traceIdFromHeader(one('traceparent')),
+      traceId,
     };
   };
   const server = createGraphQLHttpServer<SubgraphContext>({
@@ -144,6 +161,8 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
     logger,
     context: (req) => contextFor(req.headers),
     health: () => ({ subgraph: name }),
+    routes: opsRoutes(options.health),
+    spanName: `subgraph-${name}`,
   });
   const url = await server.listen(options.port, options.host ?? '127.0.0.1');
   logger.info({ subgraph: name, url }, `subgraph ${name} listening at ${url}`);

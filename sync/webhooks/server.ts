@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CanonicalValidationError, type SourceSystem } from '../../canonical-schema';
-import { createLogger, envInt, envString, type Logger } from '../../lib';
+import { createLogger, envInt, envString, parseTraceparent, startSpan, telemetryEnabled, type Logger, type TraceContext } from '../../lib';
+import { dispatchRoute, metrics, opsRoutes, type Health } from '../../telemetry';
 import type { Store } from '../../store';
 import type { SyncEngine } from '../api';
 import { decide, parseWebhookEvent, type WebhookEvent } from './events';
@@ -43,6 +44,8 @@ export interface WebhookServerOptions {
   logger?: Logger;
   /** @default 300 */
   toleranceSeconds?: number;
+  /** Readiness checks for `/readyz`. @default ready whenever it answers */
+  health?: Health;
 }
 
 export interface RunningWebhookServer {
@@ -80,10 +83,15 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       options.secrets?.[s] ?? envString(`TANDEM_${s.toUpperCase()}_WEBHOOK_SECRET`, DEFAULT_WEBHOOK_SECRETS[s]),
     ]),
   ) as Record<WebhookSystem, string>;
-  const log = options.logger ?? createLogger('webhooks');
+  const baseLog = options.logger ?? createLogger('webhooks');
+  const log = baseLog;
   const { engine, store } = options;
   const tolerance = options.toleranceSeconds ?? TIMESTAMP_TOLERANCE_SECONDS;
   const handling = new Set<Promise<void>>();
+  const ops = opsRoutes(options.health);
+  const count = (system: SourceSystem, outcome: string) => {
+    if (telemetryEnabled()) metrics.webhooksReceived.inc({ system, outcome });
+  };
 
   const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.headersSent || res.destroyed) return;
@@ -92,13 +100,17 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     res.end(payload);
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, trace: TraceContext): Promise<void> {
+    // this delivery's lines carry the trace of the change that raised it (the simulator sends its traceparent)
+    const log = baseLog.child({ traceId: trace.traceId });
     const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
     if (path === '/health') {
       if (method !== 'GET') return reply(res, 405, { error: 'use GET /health' }, { allow: 'GET' });
       return reply(res, 200, { ok: true });
     }
+    const opsAnswer = dispatchRoute(ops, req, res);
+    if (opsAnswer !== false) return opsAnswer;
     const m = /^\/webhooks\/(crm|erp|psa)$/.exec(path);
     if (!m) return reply(res, 404, { error: `no route ${method} ${path}; webhooks go to POST /webhooks/crm|erp|psa` });
     if (method !== 'POST') return reply(res, 405, { error: `use POST ${path}` }, { allow: 'POST' });
@@ -115,6 +127,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       toleranceSeconds: tolerance,
     });
     if (!check.ok) {
+      count(system, 'refused');
       log.warn({ system, deliveryId, reason: check.reason }, 'webhook refused: not verified');
       return reply(res, 401, { error: `webhook not verified: ${check.reason}` });
     }
@@ -137,6 +150,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
     const seen = await store.prisma.webhookDelivery.findUnique({ where: { system_deliveryId: { system, deliveryId } } });
     if (seen) {
+      count(system, 'duplicate');
       log.info({ system, deliveryId, type: event.type, transactionId: seen.transactionId }, 'webhook redelivery ignored (duplicate)');
       return reply(res, 200, { duplicate: true, transactionId: seen.transactionId });
     }
@@ -147,6 +161,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         data: [{ system, deliveryId, type: event.type, outcome: 'ignored', detail: decision.reason }],
         skipDuplicates: true,
       });
+      count(system, 'ignored');
       log.info({ system, deliveryId, type: event.type, reason: decision.reason }, 'webhook acknowledged and ignored');
       return reply(res, 200, { ignored: decision.reason });
     }
@@ -159,15 +174,18 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     // (created: false) and nothing runs twice. The reverse order could lose the command.
     let result: Awaited<ReturnType<SyncEngine['submit']>>;
     try {
-      result = await engine.submit(decision.command);
+      // the transaction continues the trace of the change that raised the event (the simulator sends its traceparent)
+      result = await engine.submit({ ...decision.command, traceId: trace.traceId });
     } catch (e) {
       if (e instanceof CanonicalValidationError) {
+        count(system, 'refused');
         log.warn({ system, deliveryId, type: event.type, err: e.message }, 'webhook refused: its command is invalid');
         return reply(res, 400, { error: e.message });
       }
       throw e;
     }
     const transactionId = result.transaction.id;
+    count(system, 'submitted');
     await store.prisma.webhookDelivery.createMany({
       data: [{ system, deliveryId, type: event.type, outcome: 'submitted', transactionId }],
       skipDuplicates: true,
@@ -188,7 +206,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   const server = createServer((req, res) => {
-    const p = handle(req, res)
+    const { context, span } = startSpan(`webhooks ${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]}`, { kind: 'server', parent: parseTraceparent(req.headers.traceparent) });
+    res.once('close', () => span.end());
+    const p = handle(req, res, context)
       .catch((e: unknown) => {
         if (e instanceof HttpError) {
           reply(res, e.status, { error: e.message }, e.status === 413 ? { connection: 'close' } : {});

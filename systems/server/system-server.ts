@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../lib';
+import { formatTraceparent, parseTraceparent, startSpan, type Logger, type TraceContext } from '../../lib';
+import { dispatchRoute, metrics, opsRoutes, type HttpRoutes } from '../../telemetry';
 import { Counters, type CountersSnapshot } from './counters';
 import { defaultFaults, type Faults, FaultsError, type FaultsPatch, parseFaultsPatch, rejectsWrite } from './faults';
 import { IdempotencyStore } from './idempotency';
@@ -116,6 +117,7 @@ class SystemServer<D> implements RunningSystem<D> {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly log: Logger;
   private readonly webhooks: WebhookSender;
+  private readonly ops: HttpRoutes = opsRoutes();
   private stopped = false;
   private stopping?: Promise<void>;
   private boundPort = 0;
@@ -140,11 +142,10 @@ class SystemServer<D> implements RunningSystem<D> {
       );
     }
     this.http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
-      this.onRequest(req, res).catch((e: unknown) => {
-        this.log.error({ err: e }, 'request failed');
-        if (!res.headersSent) this.sendStandard(res, 500, 'internal');
-        else res.destroy();
-      });
+      // each request in a server span, a child of the caller's traceparent (Tandem's adapters send one)
+      const { context, span } = startSpan(`${this.system} ${req.method ?? 'GET'}`, { kind: 'server', parent: parseTraceparent(req.headers.traceparent) });
+      res.once('close', () => span.end());
+      this.serve(req, res, context);
     });
   }
 
@@ -254,13 +255,28 @@ class SystemServer<D> implements RunningSystem<D> {
 
   // ---- request pipeline ---------------------------------------------------
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private serve(req: IncomingMessage, res: ServerResponse, trace: TraceContext): void {
+    this.onRequest(req, res, trace).catch((e: unknown) => {
+      this.log.error({ err: e }, 'request failed');
+      if (!res.headersSent) this.sendStandard(res, 500, 'internal');
+      else res.destroy();
+    });
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse, trace: TraceContext): Promise<void> {
     const started = performance.now();
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const method = (req.method ?? 'GET').toUpperCase();
     if (path === '/__admin' || path.startsWith('/__admin/')) return this.onAdmin(req, res, method, path);
+    // the simulator's own /metrics, /healthz, /readyz (not part of the vendor API)
+    const ops = dispatchRoute(this.ops, req, res);
+    if (ops !== false) return ops;
+    res.once('close', () => {
+      metrics.simulatorRequests.inc({ system: this.system, status: res.writableFinished ? res.statusCode : 0 });
+      metrics.simulatorDuration.observe({ system: this.system }, (performance.now() - started) / 1000);
+    });
 
     const match = this.router.match(method, path);
     this.counters_.request(match.kind === 'found' ? `${method} ${match.route.template}` : `${method} (unmatched)`);
@@ -276,7 +292,7 @@ class SystemServer<D> implements RunningSystem<D> {
       if (!left) this.counters_.leave();
       left = true;
     });
-    res.once('finish', () => this.log.debug({ method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    res.once('finish', () => this.log.debug({ method, path, status: res.statusCode, ms: Math.round(performance.now() - started), traceId: trace.traceId }, 'request'));
     if (inFlight > arrival.concurrency) {
       return this.sendStandard(res, 429, 'rateLimited', { 'retry-after': String(arrival.retryAfterSeconds) });
     }
@@ -346,14 +362,15 @@ class SystemServer<D> implements RunningSystem<D> {
       this.writer?.markDirty();
     }
     this.send(res, answer.status, answer.body, answer.headers ?? {});
-    if (ok && answer.events?.length) this.emitEvents(answer.events, request.now);
+    // the events' webhooks continue this request's trace
+    if (ok && answer.events?.length) this.emitEvents(answer.events, request.now, formatTraceparent(trace));
   }
 
   /** Hands events to the webhook sender; sending happens later and can never fail the request. */
-  private emitEvents(events: readonly { type: string; data: Record<string, unknown> }[], now: Date): void {
+  private emitEvents(events: readonly { type: string; data: Record<string, unknown> }[], now: Date, traceparent: string): void {
     for (const event of events) {
       try {
-        this.webhooks.emit(event.type, event.data, now);
+        this.webhooks.emit(event.type, event.data, now, traceparent);
       } catch (e) {
         this.log.error({ err: e, type: event.type }, 'cannot queue webhook');
       }

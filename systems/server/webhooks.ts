@@ -50,6 +50,8 @@ export interface WebhookDelivery {
   deliveredAt: string | null;
   /** The exact JSON body sent on every attempt. */
   body: string;
+  /** W3C traceparent of the request that raised the event, sent with every attempt (so the receiver continues its trace) */
+  traceparent: string | null;
 }
 
 export class WebhookConfigError extends Error {
@@ -140,8 +142,11 @@ export class WebhookSender {
     return [...this.log.values()].reverse().map((d) => ({ ...d }));
   }
 
-  /** Queues one event for delivery; a no-op when no URL is set, sending is disabled or the sender stopped. */
-  emit(type: string, data: Record<string, unknown>, now = new Date()): WebhookDelivery | undefined {
+  /**
+   * Queues one event for delivery; a no-op when no URL is set, sending is disabled or the sender stopped.
+   * `traceparent`: of the request that raised it, sent with every attempt.
+   */
+  emit(type: string, data: Record<string, unknown>, now = new Date(), traceparent: string | null = null): WebhookDelivery | undefined {
     const { url, enabled } = this.config;
     if (this.stopped || !enabled || !url) return undefined;
     const id = randomUUID();
@@ -158,6 +163,7 @@ export class WebhookSender {
       lastAttemptAt: null,
       deliveredAt: null,
       body: JSON.stringify({ id, type, occurredAt, data }),
+      traceparent,
     };
     this.log.set(id, delivery);
     if (this.log.size > DELIVERY_LOG_SIZE) {
@@ -220,6 +226,7 @@ export class WebhookSender {
           'x-tandem-webhook-id': delivery.id,
           'x-tandem-webhook-timestamp': timestamp,
           'x-tandem-signature': signWebhook(this.config.secret, timestamp, delivery.body),
+          ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
         },
         body: delivery.body,
         signal: controller.signal,

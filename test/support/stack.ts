@@ -46,6 +46,8 @@ export async function startTestStack(
     workerOptions?: StartAllOptions['workers'];
     /** Gateway policies over the defaults; the stack's rate limit is 10,000/s unless given (suites about it set their own). */
     security?: StartAllOptions['security'];
+    /** Operations console settings (e.g. a shorter chart sampling interval). */
+    console?: StartAllOptions['console'];
   } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
@@ -67,6 +69,7 @@ export async function startTestStack(
     freshness: options.freshness,
     workers: { pollMs: 100, retry: { baseMs: 50, capMs: 1000 }, ...options.workerOptions },
     security: { rateLimit: { ratePerSecond: 10_000, burst: 10_000 }, ...options.security },
+    console: options.console,
   });
   const keys = tandem.security.devKeys;
   if (!keys) throw new Error('the test stack expects the development keys (an identity provider is configured in the environment)');
