@@ -8,7 +8,7 @@ export function startBanner(t: RunningTandem, dataNote: string): string {
     '  Tandem is running.',
     '',
     `  GraphQL gateway   ${t.gatewayUrl}   (open it in a browser for the query page)`,
-    `  Operations console ${t.console.url ?? t.gatewayUrl.replace(/\/graphql$/, '/console')}`,
+    `  Operations console ${t.console.url ?? t.gatewayUrl.replace(/\/graphql$/, '/console')}${t.devTokens ? '   (log in with the admin token below: it may replay; any staff token may look)' : ''}`,
     `  Metrics, health   ${t.gatewayUrl.replace(/\/graphql$/, '')}/metrics · /healthz · /readyz   (on every server below too)`,
     '',
     '  Subgraphs',

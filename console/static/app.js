@@ -45,6 +45,16 @@
     feed.restart();
     refresh();
   });
+  /** The roles a token names (its `roles` claim; the signature is the gateway's business). */
+  function roles() {
+    try {
+      const payload = token().split('.')[1];
+      return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))).roles || [];
+    } catch {
+      return [];
+    }
+  }
+  const canReplay = () => roles().includes('admin');
   function showLogin() {
     $('#login').classList.toggle('signed-in', !!token());
     $('#token').placeholder = token() ? 'token set (paste another to change)' : 'paste the token npm start printed';
@@ -144,7 +154,11 @@
     const problem = tx.error
       ? [el('div', {}, el('code', {}, tx.error.code), ' ', tx.error.message), tx.error.remediation ? el('div', { class: 'remedy' }, tx.error.remediation) : null]
       : [el('span', { class: 'muted' }, tx.status === 'SUCCEEDED' ? 'done' : 'in progress')];
-    const button = el('button', { class: 'replay', type: 'button', disabled: !REPLAYABLE.has(tx.status), onclick: () => replay(tx.id) }, 'Replay');
+    const button = el(
+      'button',
+      { class: 'replay', type: 'button', disabled: !REPLAYABLE.has(tx.status) || !canReplay(), title: canReplay() ? null : 'Replay needs an admin token', onclick: () => replay(tx.id) },
+      'Replay',
+    );
     return el(
       'tr',
       { dataset: { tx: tx.id, status: tx.status } },
@@ -215,6 +229,10 @@
         watchQuery ? gql(watchQuery, Object.fromEntries(ids.map((id, i) => [`w${i}`, id]))) : null,
       ]);
       const d = overview.data;
+      if (!d.integrationHealth || !d.operationalMetrics || !d.dead) {
+        showError(`Sign in: paste a staff token (admin to replay) in the Token field. ${(overview.errors || []).map((e) => e.message).join('; ')}`);
+        return;
+      }
       if (watchedRes?.data) ids.forEach((id, i) => watchedRes.data[`w${i}`] && watched.set(id, watchedRes.data[`w${i}`]));
       renderTiles(d.integrationHealth);
       renderKpis(d.operationalMetrics);
@@ -397,16 +415,16 @@
             el('dt', {}, 'Finished'), el('dd', {}, tx.finishedAt ? new Date(tx.finishedAt).toLocaleString() : '–'),
             tx.error ? [el('dt', {}, 'Error'), el('dd', {}, el('code', {}, tx.error.code), ' ', tx.error.message, tx.error.remediation ? el('div', { class: 'remedy' }, tx.error.remediation) : null)] : null,
           ),
-          REPLAYABLE.has(tx.status) ? el('p', {}, el('button', { class: 'replay', type: 'button', onclick: async () => { await replay(tx.id); showTransaction(tx.id); } }, 'Replay')) : null,
+          REPLAYABLE.has(tx.status) && canReplay() ? el('p', {}, el('button', { class: 'replay', type: 'button', onclick: async () => { await replay(tx.id); showTransaction(tx.id); } }, 'Replay')) : null,
         ),
         el('h2', {}, 'Steps'),
         timeline,
-        el('h2', {}, `Calls to source systems (${tx.calls.length})`),
+        el('h2', {}, tx.calls ? `Calls to source systems (${tx.calls.length})` : 'Calls to source systems (an admin token shows them)'),
         el(
           'table',
           { class: 'calls' },
           el('thead', {}, el('tr', {}, el('th', {}, 'At'), el('th', {}, 'Step'), el('th', {}, 'Operation'), el('th', {}, 'Outcome'), el('th', {}, 'ms'))),
-          el('tbody', {}, ...tx.calls.map((c) => el('tr', {}, el('td', {}, new Date(c.at).toLocaleTimeString()), el('td', {}, c.step), el('td', { class: 'mono' }, c.operation), el('td', {}, c.outcome), el('td', {}, c.durationMs)))),
+          el('tbody', {}, ...(tx.calls || []).map((c) => el('tr', {}, el('td', {}, new Date(c.at).toLocaleTimeString()), el('td', {}, c.step), el('td', { class: 'mono' }, c.operation), el('td', {}, c.outcome), el('td', {}, c.durationMs)))),
         ),
       );
       showError('');

@@ -40,6 +40,9 @@ const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'console.png');
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(consoleUrl);
+    // log in as an admin would: paste the token npm start printed (admin: allowed to replay)
+    await page.fill('#token', await t.token('admin'));
+    await page.click('#login button');
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -47,6 +50,7 @@ const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'console.png');
   });
 
   test('loads from the gateway with no outside requests and shows a tile per system', async () => {
+    expect(await page.getAttribute('#login', 'class')).toContain('signed-in');
     for (const system of ['CRM', 'ERP', 'PSA']) await page.waitForSelector(`.tile[data-system="${system}"][data-status="UP"]`, { timeout: 20_000 });
     await page.waitForSelector('.kpi');
     expect(await page.textContent('#kpis')).toContain('Opportunities awaiting a project');
