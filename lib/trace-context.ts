@@ -4,7 +4,7 @@
  * vendor call, webhook, workflow step) passes the context on by hand. Not
  * AsyncLocalStorage: on Node 20 it turns on promise hooks for the whole
  * process, which doubled the cost of every promise and put ~40% on the
- * read path's CPU (decision 0008). Log lines get their `traceId` from child
+ * read path's CPU (decision 0010). Log lines get their `traceId` from child
  * loggers bound to it. Spans are cheap records here; when a span sink is
  * installed (telemetry/tracing: OpenTelemetry export) each one is handed to it.
  *
