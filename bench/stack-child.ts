@@ -7,8 +7,7 @@ process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 // alone cost ~5% of the BI query's CPU)
 process.env.NODE_ENV ??= 'production';
 import 'reflect-metadata';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { createGatewaySecurity, createInternalTokenSigner, INTERNAL_TOKEN_HEADER
 import { createLogger } from '../lib';
 import { startAll } from '../runtime';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
+import { cpuProfiler } from './profiler';
 
 interface ChildOptions {
   customers: number;
@@ -57,23 +57,14 @@ async function main() {
         ? { customer: 3600, opportunity: 3600, project: 3600, resource: 3600, assignment: 3600, timeEntry: 3600, invoice: 3600, payment: 3600 }
         : { customer: ttl, opportunity: ttl, project: ttl, resource: ttl, assignment: ttl, timeEntry: ttl, invoice: ttl, payment: ttl },
   });
-  let profiler: Session | undefined;
-  const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) => profiler!.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const profiler = cpuProfiler();
   process.on('message', async (msg: { cmd: string; file?: string }) => {
     if (msg.cmd === 'profile-start') {
       // a CPU profile of this process from now until profile-stop (bench/profile-bi)
-      profiler = new Session();
-      profiler.connect();
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 500 });
-      await post('Profiler.start');
+      await profiler.start();
       process.send!({ ok: true });
     } else if (msg.cmd === 'profile-stop') {
-      const { profile } = await post('Profiler.stop');
-      profiler!.disconnect();
-      profiler = undefined;
-      writeFileSync(msg.file!, JSON.stringify(profile));
+      await profiler.stop(msg.file!);
       process.send!({ file: msg.file });
     } else if (msg.cmd === 'reset') {
       tandem.adapters.resetStats();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAdapters } from '../adapters';
 import { CanonicalCache, freshnessFromEnv, indexAll } from '../cache';
+import { openEventBus, eventBusConfigFromEnv, type EventBus } from '../events';
 import { runGatewayCommand, runSchemaCheck } from '../gateway';
 import { createLogger } from '../lib';
 import {
@@ -34,7 +35,7 @@ const USAGE = `Usage: tandem <command>
   systems [crm|erp|psa]   the simulated source systems only (all three, or one)
   subgraph <name>         one subgraph (${SUBGRAPH_NAMES.join(', ')}) over the store and the adapters
   worker                  sync workers: claim sync transactions from the store and carry them across the systems;
-                          also the webhook receiver (port 4010) and the periodic reconciliation
+                          also the webhook receiver (port 4010), the periodic reconciliation and the event relay
   reconcile               one reconciliation pass (drift between CRM, ERP and PSA), print the report, exit
   gateway [options]       the federation gateway (tandem gateway --help)
   index                   index every source record into the store once, then exit
@@ -108,6 +109,8 @@ async function subgraph(name: string | undefined): Promise<number> {
   // the operations subgraph reports the store-backed gauges (backlog, dead letters, business counts)
   const unregister = name === 'operations' ? registerSyncMetrics(sync, store) : () => undefined;
   const unwatch = watchRole(health, { store });
+  // its writes (read-through, submitted transactions) append events: relay them
+  const events = await relayEvents(store, `tandem-subgraph-${name}`);
   const running = await startSubgraph(name, { cache, sync, port: config.subgraphPorts[name], host: config.host, internalToken, health });
   health.setPhase('ready');
   process.stdout.write(`Subgraph ${name} at ${running.url} (metrics and health: /metrics, /healthz, /readyz)\n`);
@@ -116,9 +119,15 @@ async function subgraph(name: string | undefined): Promise<number> {
   await running.stop();
   unwatch();
   unregister();
+  await events.close();
   await store.close();
   await tracing?.stop();
   return 0;
+}
+
+/** The event relay of a process that writes to the store: sequences its events and, with NATS_URL, publishes them. */
+function relayEvents(store: Awaited<ReturnType<typeof openStore>>, name: string): Promise<EventBus> {
+  return openEventBus({ store, consume: false, name, logger: createLogger('events') });
 }
 
 async function worker(): Promise<number> {
@@ -135,6 +144,7 @@ async function worker(): Promise<number> {
   }
   const store = await openStore({ ...config.store, logger: createLogger('store') });
   health.setPhase('starting');
+  const events = await relayEvents(store, 'tandem-worker');
   const adapters = createAdapters();
   const engine = createSyncEngine({ store, logger: createLogger('sync-engine'), probe: (system) => adapters.probe(system) });
   const workers = startWorkers({ store, adapters, engine, logger: createLogger('sync-workers') });
@@ -164,6 +174,7 @@ async function worker(): Promise<number> {
   await workers.stop();
   unwatch();
   unregister();
+  await events.close();
   await store.close();
   await ops?.stop();
   await tracing?.stop();
@@ -196,21 +207,27 @@ async function gateway(argv: string[]): Promise<number> {
   const host = process.env.TANDEM_HOST ?? '127.0.0.1';
   const defaults = hasSource ? [] : SUBGRAPH_NAMES.flatMap((n) => ['--subgraph', `${n}=http://${host}:${tandemConfigFromEnv().subgraphPorts[n] ?? DEFAULT_SUBGRAPH_PORTS[n]}/graphql`]);
   const tracing = startTracing({ serviceName: 'tandem-gateway' });
+  // a gateway alone has no store: its subscriptions come from NATS JetStream, when NATS_URL is set
+  const help = argv.some((a) => a === '-h' || a === '--help');
+  const bus = !help && eventBusConfigFromEnv().natsUrl ? await openEventBus({ consume: true, relay: false, name: 'tandem-gateway', logger: createLogger('events') }) : null;
+  if (!help && !bus) log.info('NATS_URL is not set: this gateway serves no subscriptions (they need the event bus; tandem start serves them in-process)');
   try {
     return await runGatewayCommand([...argv, ...defaults], {
-    // whatever the environment does not configure comes from the data directory's development keys
-    securityDefaults: async () => {
-      const keys = await ensureDevKeys(tandemConfigFromEnv().dataDir);
-      return {
-        jwks: keys.publicJwks,
-        issuer: DEV_ISSUER,
-        audience: DEV_AUDIENCE,
-        internalTokenSecret: keys.internalTokenSecret,
-        anonymousClaims: { sub: 'anonymous', roles: [...AUTH_OFF_ROLES] },
-      };
-    },
+      subscriptions: { source: bus?.source ?? undefined },
+      // whatever the environment does not configure comes from the data directory's development keys
+      securityDefaults: async () => {
+        const keys = await ensureDevKeys(tandemConfigFromEnv().dataDir);
+        return {
+          jwks: keys.publicJwks,
+          issuer: DEV_ISSUER,
+          audience: DEV_AUDIENCE,
+          internalTokenSecret: keys.internalTokenSecret,
+          anonymousClaims: { sub: 'anonymous', roles: [...AUTH_OFF_ROLES] },
+        };
+      },
     });
   } finally {
+    await bus?.close();
     await tracing?.stop();
   }
 }

@@ -15,7 +15,7 @@ import {
   parseSubgraphEntry,
 } from './config';
 import { createGatewaySecurity, securityConfigFromEnv, type SecurityConfig, type SecurityKeyDefaults } from './policies';
-import { RunningGateway, startGateway } from './server';
+import { RunningGateway, startGateway, type StartGatewayOptions } from './server';
 
 export const GATEWAY_USAGE = `Usage: tandem gateway [options]
 
@@ -49,6 +49,8 @@ export interface GatewayCommandOptions {
   onStarted?: (gateway: RunningGateway) => void;
   /** Keys to use for whatever security setting the environment leaves unset (Tandem's development keys). */
   securityDefaults?: () => Promise<SecurityKeyDefaults>;
+  /** graphql-ws subscriptions: the event source and limits (see StartGatewayOptions.subscriptions). */
+  subscriptions?: StartGatewayOptions['subscriptions'];
 }
 
 /** Exit codes: 0 stopped cleanly (or --help), 1 failed to start, 2 usage error. */
@@ -111,6 +113,7 @@ export async function runGatewayCommand(argv: string[], options: GatewayCommandO
       security: createGatewaySecurity(securityConfig.security, logger),
       corsOrigins: securityConfig.corsOrigins,
       maxBodyBytes: securityConfig.maxBodyBytes,
+      subscriptions: options.subscriptions,
     });
   } catch (e) {
     const known = e instanceof CompositionError || e instanceof SubgraphSdlError || e instanceof ConfigError;

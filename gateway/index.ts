@@ -21,3 +21,22 @@ export { gatewayContextFromRequest, DEFAULT_FORWARD_HEADERS, DOWNSTREAM_SERVICE_
 export type { GatewayContext, LocalSubgraphExecutor } from './data-source';
 export { requireApolloGateway } from './apollo-gateway';
 export * from './policies';
+export {
+  attachSubscriptions,
+  subscriptionsConfigFromEnv,
+  buildEventGraph,
+  SUBSCRIPTIONS_CONFIG_DEFAULTS,
+  SLOW_SUBSCRIBER_CLOSE_CODE,
+  GOING_AWAY_CLOSE_CODE,
+} from './subscriptions';
+export type {
+  RunningSubscriptions,
+  SubscriptionsConfig,
+  ConnectionInit,
+  ConnectionInitHook,
+  SubscriptionEvent,
+  SubscriptionSink,
+  SubscriptionRequest,
+  SubscriptionSource,
+  EventGraph,
+} from './subscriptions';

@@ -25,6 +25,15 @@ import { createHttpFetcher } from './http-fetcher';
 import { landingPage, LandingPageOptions } from './landing-page';
 import type { GatewaySecurity } from './policies';
 import { subgraphErrorsPlugin } from './subgraph-errors.plugin';
+import {
+  attachSubscriptions,
+  subscriptionsConfigFromEnv,
+  subscriptionsOverHttpPlugin,
+  type ConnectionInitHook,
+  type RunningSubscriptions,
+  type SubscriptionSource,
+  type SubscriptionsConfig,
+} from './subscriptions';
 
 export interface StartGatewayOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -71,6 +80,16 @@ export interface StartGatewayOptions {
   routes?: HttpRoutes;
   /** Readiness checks for `/readyz` (e.g. the store). @default ready whenever it answers */
   health?: Health;
+  /**
+   * graphql-ws on the same path (docs/subscriptions.md): the event source the
+   * subscription fields are served from, and limits (defaults from
+   * subscriptionsConfigFromEnv). Without a source, subscriptions are refused
+   * with SUBSCRIPTIONS_NOT_CONFIGURED; queries and mutations still work over the
+   * socket. `false`: no WebSocket endpoint at all.
+   */
+  subscriptions?: (Partial<SubscriptionsConfig> & { source?: SubscriptionSource }) | false;
+  /** Checks each graphql-ws connection_init (e.g. its bearer token); see ConnectionInitHook. */
+  onConnect?: ConnectionInitHook;
 }
 
 export interface RunningGateway {
@@ -83,6 +102,8 @@ export interface RunningGateway {
   apollo: ApolloServer<GatewayContext>;
   /** The supergraph being served. */
   supergraphSdl: string;
+  /** graphql-ws subscriptions on the same path; null when turned off. */
+  subscriptions: RunningSubscriptions | null;
   /** Drains HTTP, stops Apollo Server and the gateway, closes subgraph sockets. Idempotent. */
   stop(): Promise<void>;
 }
@@ -113,17 +134,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
     const { ApolloGateway: Gateway } = requireApolloGateway();
     const apolloLogger = logger.child({ component: 'apollo' });
-    const gateway = new Gateway({
-      supergraphSdl,
-      logger: apolloLogger,
-      buildService: ({ name, url }) => {
-        const local = options.localSubgraphs?.[name];
-        if (local) return createLocalSubgraphDataSource({ name, executor: local, logger });
-        const target = overrides.get(name) ?? url;
-        if (!target) throw new Error(`Subgraph "${name}" has no routing URL in the supergraph; list it with a URL`);
-        return createSubgraphDataSource({ name, url: target, fetcher, logger });
-      },
-    });
+    const buildService = ({ name, url }: { name: string; url?: string }) => {
+      const local = options.localSubgraphs?.[name];
+      if (local) return createLocalSubgraphDataSource({ name, executor: local, logger });
+      const target = overrides.get(name) ?? url;
+      if (!target) throw new Error(`Subgraph "${name}" has no routing URL in the supergraph; list it with a URL`);
+      return createSubgraphDataSource({ name, url: target, fetcher, logger });
+    };
+    const gateway = new Gateway({ supergraphSdl, logger: apolloLogger, buildService });
 
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
@@ -135,7 +153,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       parseOptions: { maxTokens: 20_000 },
       stopOnTerminationSignals: false,
       logger: apolloLogger,
-      plugins: [...localOnlyApolloPlugins(), ...(security?.plugins ?? []), subgraphErrorsPlugin(logger), ...graphqlMetricsPlugin<GatewayContext>('gateway'), ...(options.plugins ?? [])],
+      plugins: [...localOnlyApolloPlugins(), ...(security?.plugins ?? []), subgraphErrorsPlugin(logger), ...graphqlMetricsPlugin<GatewayContext>('gateway'), subscriptionsOverHttpPlugin(), ...(options.plugins ?? [])],
     });
 
     const forward = options.forwardHeaders ?? DEFAULT_FORWARD_HEADERS;
@@ -160,9 +178,35 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     });
 
     let url: string;
+    let subscriptions: RunningSubscriptions | null = null;
     try {
+      if (options.subscriptions !== false) {
+        await apollo.start();
+        const { source, ...limits } = options.subscriptions ?? {};
+        const running = await attachSubscriptions({
+          http: server,
+          apollo,
+          schema: () => gateway.schema!,
+          supergraphSdl,
+          buildService,
+          forwardHeaders: forward,
+          source,
+          config: subscriptionsConfigFromEnv(limits),
+          onConnect: options.onConnect,
+          authenticate: security
+            ? async (req, headers) => {
+                const admitted = await security.admitConnection(req, { forwardHeaders: headers, requestId: '' });
+                return { identity: JSON.stringify([admitted.caller.subject, admitted.caller.claims]), headers: admitted.headers };
+              }
+            : undefined,
+          logger,
+        });
+        subscriptions = running;
+        server.onStop(() => running.stop());
+      }
       url = await server.listen(options.port, options.host ?? '127.0.0.1');
     } catch (err) {
+      await subscriptions?.stop().catch(() => undefined);
       await apollo.stop().catch(() => undefined);
       await security?.close();
       throw err;
@@ -181,6 +225,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       gateway,
       apollo,
       supergraphSdl,
+      subscriptions,
       stop() {
         stopped ??= server.stop().finally(async () => {
           fetcher.destroy();

@@ -2,7 +2,8 @@ import { createAdapters, adaptersConfigFromEnv, systemConfig, type Adapters, typ
 import { CanonicalCache, freshnessFromEnv, indexAll, scheduleIndexing, type FreshnessBudget } from '../cache';
 import { ENTITY_TYPES } from '../canonical-schema';
 import { startConsole, type ConsoleOptions, type RunningConsole } from '../console';
-import { startGateway, composeSupergraph, createGatewaySecurity, type GatewaySecurityOptions, type RunningGateway } from '../gateway';
+import { startGateway, composeSupergraph, createGatewaySecurity, type ConnectionInitHook, type GatewaySecurityOptions, type RunningGateway, type SubscriptionsConfig } from '../gateway';
+import { eventBusConfigFromEnv, openEventBus, type EventBus, type EventBusConfig } from '../events';
 import { createLogger, envBool } from '../lib';
 import { createHealth, startTracing, type Health } from '../telemetry';
 import { openStore, type Store, type StoreConfig } from '../store';
@@ -41,6 +42,12 @@ export interface StartAllOptions {
   security?: Partial<GatewaySecurityOptions>;
   /** Settings of the operations console (tests sample its charts more often). */
   console?: Omit<ConsoleOptions, 'path' | 'graphqlPath'>;
+  /** Event bus settings over the environment's (tests: a NATS stream of their own). */
+  events?: Partial<EventBusConfig>;
+  /** graphql-ws limits over the environment's (tests shrink the subscriber buffer). */
+  subscriptions?: Partial<SubscriptionsConfig>;
+  /** The gateway's connection_init check (see ConnectionInitHook). */
+  onConnect?: ConnectionInitHook;
 }
 
 /** A whole Tandem in one process: simulators, store, cache, subgraphs and gateway. */
@@ -67,6 +74,8 @@ export interface RunningTandem {
   health: Health;
   /** The operations console (`<gateway>/console`). */
   console: RunningConsole;
+  /** The event bus (in-process, or NATS JetStream with NATS_URL) and its relay, behind the subscriptions. */
+  events: EventBus;
   /** Stops everything in reverse order of start. Idempotent. */
   stop(): Promise<void>;
 }
@@ -124,6 +133,10 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
     const store = await openStore({ ...config.store, ...storeDir, ...options.store, logger: createLogger('store') });
     stops.push(() => store.close());
     health.setPhase('starting');
+
+    // the relay sequences (and with NATS publishes) every event this store commits, the first index's included
+    const events = await openEventBus({ config: eventBusConfigFromEnv(options.events), store, logger: createLogger('events'), name: 'tandem-start' });
+    stops.push(() => events.close());
 
     const cache = new CanonicalCache(store, adapters, { ...freshnessFromEnv(), ...options.freshness }, createLogger('cache'));
     const cached = await store.count('customer');
@@ -200,6 +213,8 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       introspection: envBool('TANDEM_GATEWAY_INTROSPECTION', process.env.NODE_ENV !== 'production'),
       // the subgraphs above keep their HTTP endpoints; only this gateway skips the hop
       localSubgraphs: config.inProcessSubgraphs ? subgraphs : undefined,
+      subscriptions: { ...options.subscriptions, source: events.source ?? undefined },
+      onConnect: options.onConnect,
       landingPage: {
         title: 'Tandem',
         description: 'One graph over the CRM, ERP and PSA. Pick an example, press Run (Ctrl+Enter).',
@@ -237,6 +252,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       devTokens,
       health,
       console: { ...consoleApp, url: gateway.url.replace(/\/graphql$/, '/console') },
+      events,
       stop: stopAll,
     };
   } catch (err) {

@@ -24,6 +24,8 @@ export interface Driver {
   writes: WriteTracker;
   /** one statement straight on the driver (PGlite query / pg pool), without Prisma */
   query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** LISTEN on a channel (see Store.listen); resolves to a function that stops listening */
+  listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ async function openPostgres(url: string, log: Logger): Promise<Driver> {
     await pool.end().catch(() => undefined);
     throw e;
   }
+  const listener = new PgListener({ connectionString, options: `-c search_path=${quoteIdent(schema)}` }, log);
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool, { schema, onPoolError: (err) => log.warn({ err }, 'PostgreSQL pool error') }),
@@ -87,8 +90,112 @@ async function openPostgres(url: string, log: Logger): Promise<Driver> {
     migration,
     writes: new WriteTracker(),
     query: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[],
-    close: () => pool.end(),
+    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    close: async () => {
+      await listener.close();
+      await pool.end();
+    },
   };
+}
+
+/**
+ * LISTEN for one store on PostgreSQL: one dedicated connection (a pooled one could
+ * not keep its LISTENs), opened with the first listener, reconnecting after a
+ * failure with every channel listened again and each listener told (null) that
+ * it may have missed notifications.
+ */
+class PgListener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly channels = new Map<string, Set<(payload: string | null) => void>>();
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly log: Logger,
+  ) {}
+
+  async listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>> {
+    if (this.closed) throw new Error('the store is closed');
+    let set = this.channels.get(channel);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.channels.set(channel, set);
+    }
+    set.add(onNotify);
+    if (first) {
+      const client = await this.connect();
+      await client.query(`LISTEN ${quoteIdent(channel)}`);
+    }
+    return async () => {
+      const s = this.channels.get(channel);
+      if (!s?.delete(onNotify) || s.size > 0) return;
+      this.channels.delete(channel);
+      await this.client?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => undefined);
+    };
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new pg.Client(this.config);
+      client.on('notification', (n) => {
+        for (const l of this.channels.get(n.channel) ?? []) l(n.payload ?? '');
+      });
+      client.on('error', (err) => this.lost(client, err));
+      client.on('end', () => this.lost(client));
+      try {
+        await client.connect();
+        for (const channel of this.channels.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+      } catch (err) {
+        client.removeAllListeners('end');
+        await client.end().catch(() => undefined);
+        throw err;
+      }
+      this.client = client;
+      return client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private lost(client: pg.Client, err?: Error): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    if (this.closed) return;
+    this.log.warn({ err }, 'the LISTEN connection to PostgreSQL was lost; reconnecting');
+    const again = () => {
+      this.retry = undefined;
+      if (this.closed) return;
+      this.connect().then(
+        () => {
+          for (const set of this.channels.values()) for (const l of set) l(null);
+        },
+        (e: unknown) => {
+          this.log.warn({ err: e }, 'LISTEN reconnect failed; trying again in 1 s');
+          this.retry = setTimeout(again, 1000);
+          this.retry.unref();
+        },
+      );
+    };
+    this.retry = setTimeout(again, 100);
+    this.retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    this.channels.clear();
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+    }
+  }
 }
 
 // -------------------------------------------------------------------- PGlite
@@ -114,7 +221,7 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     const db = await createPGlite(undefined, config, log);
     try {
       const migration = await migrate(pgliteSession(db), { logger: log });
-      return { kind: 'pglite', adapter: new PrismaPGlite(db as PGlite), location: 'memory', migration, writes: new WriteTracker(), query: pgliteQuery(db), close: () => db.close() };
+      return { kind: 'pglite', adapter: new PrismaPGlite(db as PGlite), location: 'memory', migration, writes: new WriteTracker(), query: pgliteQuery(db), listen: pgliteListen(db), close: () => db.close() };
     } catch (e) {
       await db.close().catch(() => undefined);
       throw e;
@@ -172,11 +279,21 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     migration: opened.migration,
     writes: entry.writes,
     query: pgliteQuery(opened.db),
+    listen: pgliteListen(opened.db),
     close: async () => {
       if (closed) return;
       closed = true;
       await release();
     },
+  };
+}
+
+function pgliteListen(db: PGliteLike): Driver['listen'] {
+  return async (channel, onNotify) => {
+    const stop = await db.listen(channel, (payload) => onNotify(payload));
+    return async () => {
+      if (!db.closed) await stop();
+    };
   };
 }
 

@@ -234,6 +234,9 @@ async function roundTripEveryModel(store: Store) {
   };
   const ordered = [...schema.models].sort((a, b) => a.relations.length - b.relations.length);
   for (const m of ordered) {
+    // the status triggers of invoice, project and sync_transaction (migration *_event_stream)
+    // appended events for the rows written before: they are checked in events/
+    if (m.name === 'DomainEvent') await store.prisma.domainEvent.deleteMany();
     expect(await delegate(m.name).findFirst()).toBeNull();
     const data = Object.fromEntries(m.fields.map((f) => [f.name, sample(f)]));
     await delegate(m.name).create({ data });
@@ -264,7 +267,7 @@ for (const v of variants) {
     test('the schema reader found every model and enum', () => {
       expect(schema.models.map((m) => m.name).sort()).toEqual(
         [
-          'Assignment', 'AuditEntry', 'ChangeOrder', 'Customer', 'DomainEvent', 'ExternalRef', 'Invoice', 'InvoiceLine', 'Opportunity', 'Payment',
+          'Assignment', 'AuditEntry', 'ChangeOrder', 'Customer', 'DomainEvent', 'EventStream', 'ExternalRef', 'Invoice', 'InvoiceLine', 'Opportunity', 'Payment',
           'Project', 'ReconciliationRun', 'Resource', 'SyncCall', 'SyncCircuit', 'SyncOutbox', 'SyncStep', 'SyncTransaction', 'TimeEntry',
           'WebhookDelivery',
         ],

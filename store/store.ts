@@ -2,7 +2,7 @@ import type { EntityMap, EntityType, ExternalId, SourceSystem } from '../canonic
 import { ENTITY_TYPES, SOURCE_SYSTEMS } from '../canonical-schema';
 import { createLogger } from '../lib';
 import { rowCacheEntries, type StoreConfig } from './config';
-import { openDriver } from './drivers';
+import { openDriver, type Driver } from './drivers';
 import {
   flatColumns,
   isoTimestampSql,
@@ -86,6 +86,21 @@ export interface Store {
    * as numbers, text as strings): return JSON as `::text`. One round trip.
    */
   raw<T>(text: string, ...params: unknown[]): Promise<T[]>;
+  /**
+   * `raw` for background work that no request waits for (the event relay and the
+   * event stream's reads): not counted in roundTrips(), which measures what
+   * requests cost.
+   */
+  rawBackground<T>(text: string, ...params: unknown[]): Promise<T[]>;
+  /**
+   * Calls `onNotify` with the payload of every `NOTIFY` on `channel` (LISTEN), from
+   * any process on this database, once the notifying transaction commits. Resolves
+   * once listening, to a function that stops. On PostgreSQL one dedicated
+   * connection per store listens and reconnects after a failure; `onNotify(null)`
+   * then says that notifications may have been missed meanwhile. Channel names are
+   * plain identifiers.
+   */
+  listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>>;
   /** database round trips (statements sent to the driver) since open or the last reset */
   roundTrips(): number;
   resetRoundTrips(): void;
@@ -172,7 +187,7 @@ export async function openStore(config: StoreConfig = {}): Promise<Store> {
       }
     })();
     return closing;
-  }, (sql, params) => driver.query(sql, params));
+  }, (sql, params) => driver.query(sql, params), (channel, onNotify) => driver.listen(channel, onNotify));
 }
 
 // ---------------------------------------------------------------------------
@@ -303,10 +318,20 @@ class SqlStore implements Store {
     private readonly rowCache: RowCache<CachedRow<unknown>> | undefined,
     private readonly closeFn: () => Promise<void>,
     private readonly driverQuery: <T>(sql: string, params: readonly unknown[]) => Promise<T[]>,
+    private readonly driverListen: Driver['listen'],
   ) {}
+
+  listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new TypeError(`channel must be a plain lower-case identifier, got "${channel}"`);
+    return this.driverListen(channel, onNotify);
+  }
 
   raw<T>(text: string, ...params: unknown[]): Promise<T[]> {
     this.counter.add();
+    return this.driverQuery<T>(text, params);
+  }
+
+  rawBackground<T>(text: string, ...params: unknown[]): Promise<T[]> {
     return this.driverQuery<T>(text, params);
   }
 

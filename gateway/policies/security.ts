@@ -51,6 +51,13 @@ export interface GatewaySecurity {
   readonly options: GatewaySecurityOptions;
   /** Authenticates, rate-limits and signs one request; throws the policy's error (401, 429). */
   admit(req: IncomingMessage, context: SecuredRequest): Promise<void>;
+  /**
+   * Admits a long-lived connection (graphql-ws): authenticated and rate-limited once, like
+   * one request; `headers()` gives the forwarded headers of each subgraph call it makes later
+   * (the internal token signed afresh as it nears its expiry), and throws an
+   * AuthenticationError once the caller's own token has expired.
+   */
+  admitConnection(req: IncomingMessage, context: SecuredRequest): Promise<{ caller: GatewayCaller; headers(): Promise<Record<string, string>> }>;
   /** Apollo Server plugins: operation limits, safelist. */
   plugins: ApolloServerPlugin<BaseContext>[];
   /** Apollo Server's `persistedQueries` option. */
@@ -80,38 +87,58 @@ export function createGatewaySecurity(options: GatewaySecurityOptions, logger: L
     return { caller: { subject: verified.subject, authenticated: true, claims: verified.claims }, token, expiresAt: verified.expiresAt };
   }
 
+  /** Authentication and the rate limit of one request or connection; the caller's own token stays at the gateway. */
+  async function admitCaller(req: IncomingMessage, context: SecuredRequest): Promise<Awaited<ReturnType<typeof authenticate>>> {
+    let identity: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      identity = await authenticate(req);
+    } catch (err) {
+      if (err instanceof AuthenticationError) {
+        log.info({ requestId: context.requestId, reason: err.reason, remote: req.socket.remoteAddress }, `request refused: ${err.message}`);
+      }
+      throw err;
+    }
+    const { caller } = identity;
+    context.caller = caller;
+    if (limiter) {
+      const key = caller.authenticated ? `sub:${String(caller.claims.iss ?? '')}|${caller.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+      const decision = await limiter.take(key);
+      if (!decision.allowed) {
+        log.info({ requestId: context.requestId, subject: caller.subject, retryAfterMs: decision.retryAfterMs }, 'request refused: rate limit');
+        throw new RateLimitedError(decision.retryAfterMs, limiter.options);
+      }
+    }
+    // the caller's own token stays at the gateway: subgraphs get the gateway's signature
+    if (verifier) delete context.forwardHeaders.authorization;
+    return identity;
+  }
+
+  const signFor = (identity: Awaited<ReturnType<typeof authenticate>>) =>
+    signer!.sign(
+      { ...identity.caller.claims, auth: identity.caller.authenticated ? 'bearer' : 'none' },
+      { cacheKey: identity.token || `anonymous`, notAfterMs: identity.expiresAt },
+    );
+
   return {
     options,
     plugins,
     persistedQueries: persistedQueriesOption(persisted),
     async admit(req, context) {
-      let identity: Awaited<ReturnType<typeof authenticate>>;
-      try {
-        identity = await authenticate(req);
-      } catch (err) {
-        if (err instanceof AuthenticationError) {
-          log.info({ requestId: context.requestId, reason: err.reason, remote: req.socket.remoteAddress }, `request refused: ${err.message}`);
-        }
-        throw err;
-      }
-      const { caller } = identity;
-      context.caller = caller;
-      if (limiter) {
-        const key = caller.authenticated ? `sub:${String(caller.claims.iss ?? '')}|${caller.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-        const decision = await limiter.take(key);
-        if (!decision.allowed) {
-          log.info({ requestId: context.requestId, subject: caller.subject, retryAfterMs: decision.retryAfterMs }, 'request refused: rate limit');
-          throw new RateLimitedError(decision.retryAfterMs, limiter.options);
-        }
-      }
-      // the caller's own token stays at the gateway: subgraphs get the gateway's signature
-      if (verifier) delete context.forwardHeaders.authorization;
-      if (signer) {
-        context.forwardHeaders[INTERNAL_TOKEN_HEADER] = await signer.sign(
-          { ...caller.claims, auth: caller.authenticated ? 'bearer' : 'none' },
-          { cacheKey: identity.token || `anonymous`, notAfterMs: identity.expiresAt },
-        );
-      }
+      const identity = await admitCaller(req, context);
+      if (signer) context.forwardHeaders[INTERNAL_TOKEN_HEADER] = await signFor(identity);
+    },
+    async admitConnection(req, context) {
+      const identity = await admitCaller(req, context);
+      const base = { ...context.forwardHeaders };
+      return {
+        caller: identity.caller,
+        async headers() {
+          if (identity.expiresAt !== undefined && Date.now() >= identity.expiresAt) {
+            throw new AuthenticationError('The token this connection was opened with has expired: reconnect with a fresh one', 'expired');
+          }
+          return signer ? { ...base, [INTERNAL_TOKEN_HEADER]: await signFor(identity) } : base;
+        },
+      };
     },
     async serviceHeaders(): Promise<Record<string, string>> {
       if (!signer) return {};

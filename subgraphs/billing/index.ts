@@ -5,6 +5,8 @@ import { buildFederatedSchema } from '../shared/federation';
 import { entityRef } from '../shared/node';
 import { CustomerRef, ProjectRef, ResourceRef } from './stubs/refs.stub';
 import { BillingMutations } from './billing.mutations';
+import { InvoiceSubscriptionResolver } from './invoice.subscription';
+import { gatewayServedPubSub } from '../shared/subscriptions';
 import { CustomerBillingResolver, InvoiceLineResolver, InvoiceResolver, invoiceNode, ProjectBillingResolver } from './invoice.resolver';
 
 /** The billing subgraph: invoices (system of record: the ERP), receivables and unbilled work. */
@@ -17,7 +19,7 @@ export function buildBillingSchema(): Promise<GraphQLSchema> {
     },
   });
   return buildFederatedSchema(
-    { resolvers: [InvoiceResolver, InvoiceLineResolver, CustomerBillingResolver, ProjectBillingResolver, BillingMutations] },
+    { resolvers: [InvoiceResolver, InvoiceLineResolver, CustomerBillingResolver, ProjectBillingResolver, BillingMutations, InvoiceSubscriptionResolver], pubSub: gatewayServedPubSub },
     {
       Invoice: {
         __resolveReference: async (ref: { id: string }, ctx: Ctx) => {

@@ -4,11 +4,13 @@ import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
 import { requireScope, SCOPE } from '../shared/auth';
 import { AuditLogResolver, IntegrationHealthResolver, SyncTransactionResolver } from './operations.resolver';
+import { SyncTransactionSubscriptionResolver } from './sync-transaction.subscription';
+import { gatewayServedPubSub } from '../shared/subscriptions';
 
 /** The operations subgraph: sync transactions, integration health and operational metrics (system of record: the sync engine). */
 export function buildOperationsSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [SyncTransactionResolver, IntegrationHealthResolver, AuditLogResolver] },
+    { resolvers: [SyncTransactionResolver, IntegrationHealthResolver, AuditLogResolver, SyncTransactionSubscriptionResolver], pubSub: gatewayServedPubSub },
     {
       SyncTransaction: {
         __resolveReference: (ref: { id: string }, ctx: SubgraphContext) => {

@@ -3,6 +3,8 @@ import { guardReference } from '../shared/auth';
 import type { SubgraphContext } from '../shared/context';
 import { buildFederatedSchema } from '../shared/federation';
 import { ProjectMutations } from './project.mutations';
+import { ProjectSubscriptionResolver } from './project.subscription';
+import { gatewayServedPubSub } from '../shared/subscriptions';
 import { CustomerProjectsResolver, OpportunityProjectResolver, ProjectResolver, projectNode } from './project.resolver';
 import { entityRef } from '../shared/node';
 import { CustomerRef, OpportunityRef } from './stubs/customer.stub';
@@ -10,7 +12,7 @@ import { CustomerRef, OpportunityRef } from './stubs/customer.stub';
 /** The project subgraph: projects and change orders (system of record: the ERP), and Customer.projects. */
 export function buildProjectSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [ProjectResolver, CustomerProjectsResolver, OpportunityProjectResolver, ProjectMutations] },
+    { resolvers: [ProjectResolver, CustomerProjectsResolver, OpportunityProjectResolver, ProjectMutations, ProjectSubscriptionResolver], pubSub: gatewayServedPubSub },
     {
       Project: {
         __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => {

@@ -96,10 +96,8 @@ export const timeToInvoice: WorkflowDefinition<'time-to-invoice'> = {
   events(outputs) {
     const inv = outputs['create-erp-invoice'].invoice as Invoice;
     const invoiceId = canonicalId('invoice', outputs['create-erp-invoice'].erpInvoiceId);
-    return [
-      { type: 'invoice.created.v1', key: invoiceId, payload: { invoiceId, customerId: inv.customerId, total: inv.total } },
-      { type: 'invoice.status-changed.v1', key: invoiceId, payload: { invoiceId, customerId: inv.customerId, from: null, to: inv.status } },
-    ];
+    // invoice.status-changed.v1 comes from the invoice row's trigger when refresh() caches it (migration *_event_stream)
+    return [{ type: 'invoice.created.v1', key: invoiceId, payload: { invoiceId, customerId: inv.customerId, total: inv.total } }];
   },
   async refresh(outputs, _input, store) {
     await store.putMany('invoice', [outputs['create-erp-invoice'].invoice as Invoice], 'ERP');
@@ -143,14 +141,14 @@ export const payment: WorkflowDefinition<'payment'> = {
   ],
   result: (outputs, input) => ({ paymentId: canonicalId('payment', outputs['create-erp-payment'].erpPaymentId), invoiceId: input.invoiceId }),
   events(outputs, input) {
-    const p = outputs['create-erp-payment'] as { erpPaymentId: string; from: InvoiceStatus; invoice: Invoice };
+    const p = outputs['create-erp-payment'] as { erpPaymentId: string; invoice: Invoice };
+    // invoice.status-changed.v1 comes from the invoice row's trigger when refresh() caches it (migration *_event_stream)
     return [
       {
         type: 'payment.recorded.v1',
         key: canonicalId('payment', p.erpPaymentId),
         payload: { paymentId: canonicalId('payment', p.erpPaymentId), invoiceId: input.invoiceId, amount: { amount: input.amount, currency: p.invoice.total.currency } },
       },
-      { type: 'invoice.status-changed.v1', key: input.invoiceId, payload: { invoiceId: input.invoiceId, customerId: p.invoice.customerId, from: p.from, to: p.invoice.status } },
     ];
   },
   async refresh(outputs, _input, store) {
@@ -186,10 +184,8 @@ export const invoiceStatus: WorkflowDefinition<'invoice-status'> = {
     },
   ],
   result: (_outputs, input) => ({ invoiceId: input.invoiceId }),
-  events(outputs, input) {
-    const r = outputs['read-erp-invoice'] as { from: InvoiceStatus | null; invoice: Invoice };
-    return [{ type: 'invoice.status-changed.v1', key: input.invoiceId, payload: { invoiceId: input.invoiceId, customerId: r.invoice.customerId, from: r.from, to: r.invoice.status } }];
-  },
+  // no events of its own: refresh() caches the invoice, and its row's trigger appends
+  // invoice.status-changed.v1 when the status did change (migration *_event_stream)
   async refresh(outputs, _input, store) {
     await store.putMany('invoice', [outputs['read-erp-invoice'].invoice as Invoice], 'ERP');
   },

@@ -48,6 +48,11 @@ export async function startTestStack(
     security?: StartAllOptions['security'];
     /** Operations console settings (e.g. a shorter chart sampling interval). */
     console?: StartAllOptions['console'];
+    /** Event bus settings (e.g. NATS with a stream of the test's own). @default the in-process bus */
+    events?: StartAllOptions['events'];
+    /** graphql-ws limits over the defaults (e.g. a small subscriber buffer). */
+    subscriptions?: StartAllOptions['subscriptions'];
+    onConnect?: StartAllOptions['onConnect'];
   } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
@@ -70,6 +75,10 @@ export async function startTestStack(
     workers: { pollMs: 100, retry: { baseMs: 50, capMs: 1000 }, ...options.workerOptions },
     security: { rateLimit: { ratePerSecond: 10_000, burst: 10_000 }, ...options.security },
     console: options.console,
+    // the in-process bus unless a test asks for NATS, whatever the environment says
+    events: { natsUrl: '', ...options.events },
+    subscriptions: options.subscriptions,
+    onConnect: options.onConnect,
   });
   const keys = tandem.security.devKeys;
   if (!keys) throw new Error('the test stack expects the development keys (an identity provider is configured in the environment)');
@@ -94,6 +103,11 @@ export async function startTestStack(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The staff token gql() sends to a test stack's gateway at `url` (undefined for any other URL). */
+export function defaultAuthorizationFor(url: string): string | undefined {
+  return defaultAuthorization.get(url);
 }
 
 export interface GraphQLResponse<T = any> {
