@@ -28,7 +28,21 @@ async function startProxy(target: URL) {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+    // a port below Linux's ephemeral range (32768+): the other suites' port-0 servers
+    // cannot take it while the proxy is cut, so restore() gets the same port back
+    for (let attempt = 0; ; attempt++) {
+      const p = port || 20_000 + Math.floor(Math.random() * 10_000);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server!.once('error', reject);
+          server!.listen(p, '127.0.0.1', () => resolve());
+        });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw e;
+        if (port) await new Promise((r) => setTimeout(r, 100)); // our own port, still closing: wait
+      }
+    }
     port = (server!.address() as AddressInfo).port;
   };
   await listen();
