@@ -119,6 +119,8 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
     introspection: true,
     stopOnTerminationSignals: false,
     csrfPrevention: true,
+    // stack traces name files and lines of the server: never in an answer (the gateway passes subgraph errors on)
+    includeStacktraceInErrorResponses: false,
     plugins: [...localOnlyApolloPlugins(), staleServedPlugin, auditPlugin(audit, logger), operationLogPlugin, ...graphqlMetricsPlugin<SubgraphContext>(name)],
     formatError: formatSubgraphError,
     logger,

@@ -302,3 +302,9 @@ describe('audit', () => {
     expect(notAdmin.errors![0].extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+test('errors reach the client without stack traces', async () => {
+  const r = await gql(t.gatewayUrl, `{ customer(id: "${A.customer.id}") { taxId } }`, undefined, tokens.bi);
+  expect(r.errors![0].extensions?.code).toBe('FORBIDDEN');
+  expect(JSON.stringify(r.errors)).not.toMatch(/stacktrace|\.ts:\d+|\.js:\d+/);
+});
