@@ -125,6 +125,8 @@ test('a seeded Closed Won opportunity converts: one ERP job, one PSA workspace, 
   const off = engine.onTransactionUpdated((tx) => updates.push(tx.status));
   const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: opp.id }, idempotencyKey: 'convert-seeded' });
   const done = await settled(transaction.id);
+  // the announcement follows the commit (it loads the transaction first): wait for it, a loaded machine is slow
+  for (let until = Date.now() + 10_000; !updates.includes('SUCCEEDED') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
   off();
   expect(w.circuits()).toEqual({ CRM: 'CLOSED', ERP: 'CLOSED', PSA: 'CLOSED' });
   expect(done.status).toBe('SUCCEEDED');
