@@ -15,5 +15,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   setupFiles: ['reflect-metadata'],
   maxWorkers: 2,
-  testTimeout: 60000,
+  // generous: CI shares a 2-core machine; a whole stack per suite can take over a minute to start under load
+  testTimeout: 120000,
 };

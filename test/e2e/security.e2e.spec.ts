@@ -48,7 +48,7 @@ beforeAll(async () => {
   tokens = Object.fromEntries(
     await Promise.all(ROLES.map(async (r) => [r, await t.as(r, { customerId: r === 'portal' ? A.customer.id : undefined })])),
   ) as Record<Role, Record<string, string>>;
-});
+}, 180_000); // a whole stack and five source lists: over 60 s on a loaded 2-core machine (CI once timed out)
 
 afterAll(() => t?.stop());
 
