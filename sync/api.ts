@@ -119,13 +119,17 @@ export interface SystemHealthRecord {
   errorRate: number;
   /** the workers' calls over the last 5 minutes */
   calls: number;
-  /** the verdict from the circuit, the error rate and a live probe of the system */
+  checkedAt: Date;
+}
+
+/** A system's verdict: {@link SyncEngine.verdict}. */
+export interface SystemVerdict {
+  /** from the circuit, the error rate and a live probe of the system */
   status: SystemStatus;
   /** latency of the live probe (null: no probe configured, or it failed) */
   probeLatencyMs: number | null;
   /** why the system is not UP, when it is not */
   reason: string | null;
-  checkedAt: Date;
 }
 
 /** One call a step made to a source system (the audit trail, table sync_call). */
@@ -193,6 +197,12 @@ export interface SyncEngine {
   /** Re-queues a failed transaction from its failed step (from the start when COMPENSATED). */
   replay(id: string, options?: { requestedBy?: string }): Promise<SyncTransactionRecord>;
   health(): Promise<SystemHealthRecord[]>;
+  /**
+   * UP, DEGRADED or DOWN for one system's health record, with a live probe of the
+   * system when the engine has one (one call, its result kept ~2 s). Separate from
+   * `health()` so that only those who ask for the verdict make the probe's call.
+   */
+  verdict(health: SystemHealthRecord): Promise<SystemVerdict>;
   /** The audit trail of a transaction: every source-system call its steps made, oldest first (at most `limit`). */
   calls(transactionId: string, limit?: number): Promise<SyncCallRecord[]>;
   metrics(): Promise<OperationalMetricsRecord>;

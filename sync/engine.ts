@@ -18,6 +18,7 @@ import {
   type SyncTransactionPage,
   type SyncTransactionRecord,
   type SystemHealthRecord,
+  type SystemVerdict,
   type WorkflowName,
 } from './api';
 import { syncBus } from './bus';
@@ -83,7 +84,7 @@ function systemStatus(
   calls: number,
   errorRate: number,
   probe: { ms: number } | { error: string; code: string } | undefined,
-): { status: SystemHealthRecord['status']; reason: string | null } {
+): { status: SystemVerdict['status']; reason: string | null } {
   if (probe && 'error' in probe && probe.code !== 'RATE_LIMITED') return { status: 'DOWN', reason: `${system} does not answer: ${probe.error}` };
   if (circuit === 'OPEN') return { status: 'DOWN', reason: `the circuit breaker is open after repeated failures of calls to ${system}` };
   if (probe && 'error' in probe) return { status: 'DEGRADED', reason: `${system} is rate limiting: ${probe.error}` };
@@ -249,7 +250,6 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
     },
 
     async health() {
-      const live = new Map(SOURCE_SYSTEMS.map((system) => [system, probe(system)] as const));
       const rows = await q<{ system: SourceSystem; state: CircuitState | null; p50: number | null; calls: number; errors: number }>(
         `SELECT s.system, c.state,
            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY k.duration_ms) FROM sync_call k
@@ -262,26 +262,22 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
         [...SOURCE_SYSTEMS],
       );
       const checkedAt = new Date();
-      return Promise.all(
-        rows.map(async (r): Promise<SystemHealthRecord> => {
-          const calls = Number(r.calls);
-          const errorRate = calls === 0 ? 0 : Number(r.errors) / calls;
-          const circuit = r.state ?? 'CLOSED';
-          const p = await live.get(r.system);
-          const verdict = systemStatus(r.system, circuit, calls, errorRate, p);
-          return {
-            system: r.system,
-            circuit,
-            latencyP50Ms: r.p50 === null ? null : Number(r.p50),
-            errorRate,
-            calls,
-            status: verdict.status,
-            reason: verdict.reason,
-            probeLatencyMs: p && 'ms' in p ? p.ms : null,
-            checkedAt,
-          };
-        }),
-      );
+      return rows.map((r): SystemHealthRecord => {
+        const calls = Number(r.calls);
+        return {
+          system: r.system,
+          circuit: r.state ?? 'CLOSED',
+          latencyP50Ms: r.p50 === null ? null : Number(r.p50),
+          errorRate: calls === 0 ? 0 : Number(r.errors) / calls,
+          calls,
+          checkedAt,
+        };
+      });
+    },
+
+    async verdict(h) {
+      const p = await probe(h.system);
+      return { ...systemStatus(h.system, h.circuit, h.calls, h.errorRate, p), probeLatencyMs: p && 'ms' in p ? p.ms : null };
     },
 
     async calls(transactionId: string, limit = 200) {

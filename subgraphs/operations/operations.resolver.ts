@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AUDIT_KINDS, SCOPE, type AuditKind } from '../shared/auth';
 import { uuidSchema } from '../../canonical-schema';
 import {
@@ -9,6 +9,7 @@ import {
   type SyncStatus as Status,
   type SyncTransactionRecord,
   type SystemHealthRecord,
+  type SystemVerdict,
 } from '../../sync';
 import { pageArgs } from '../shared/connection';
 import type { SubgraphContext } from '../shared/context';
@@ -17,7 +18,7 @@ import { SyncStatus } from '../shared/sync';
 import { NotFoundError, RuleViolationError } from '../shared/write-errors';
 import { CustomerRef, InvoiceRef, OpportunityRef, ProjectRef } from './stubs/refs.stub';
 import { AuditEntry, AuditEntryConnection, AuditKindEnum } from './audit-entry.type';
-import { OperationalMetrics, SyncCall, SyncTransaction, SyncTransactionConnection, SystemHealth } from './sync-transaction.type';
+import { OperationalMetrics, SyncCall, SyncTransaction, SyncTransactionConnection, SystemHealth, SystemStatus, type SysStatus } from './sync-transaction.type';
 
 /** A canonical id the transaction is about or produced (`customerId`, `projectId`, ...), from its result first, then its subject. */
 function relatedId(tx: SyncTransactionRecord, key: string): string | null {
@@ -129,8 +130,35 @@ export class SyncTransactionResolver {
   }
 }
 
-@Resolver()
+/** The verdict of one health record, asked of the engine once per record however many of its fields are selected. */
+const verdicts = new WeakMap<SystemHealthRecord, Promise<SystemVerdict>>();
+function verdictOf(h: SystemHealthRecord, sync: SubgraphContext['sync']): Promise<SystemVerdict> {
+  let v = verdicts.get(h);
+  if (!v) {
+    v = sync.verdict(h);
+    verdicts.set(h, v);
+  }
+  return v;
+}
+
+@Resolver(() => SystemHealth)
 export class IntegrationHealthResolver {
+  // status, reason and probeLatencyMs probe the system (one call, kept ~2 s): only when selected
+  @FieldResolver(() => SystemStatus, { description: 'UP, DEGRADED or DOWN: from the circuit, the error rate and a live probe of the system' })
+  async status(@Root() h: SystemHealthRecord, @Ctx() { sync }: SubgraphContext): Promise<SysStatus> {
+    return (await verdictOf(h, sync)).status;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Why the system is not UP' })
+  async reason(@Root() h: SystemHealthRecord, @Ctx() { sync }: SubgraphContext): Promise<string | null> {
+    return (await verdictOf(h, sync)).reason;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: 'Latency of the live probe, ms; null when it failed or none ran' })
+  async probeLatencyMs(@Root() h: SystemHealthRecord, @Ctx() { sync }: SubgraphContext): Promise<number | null> {
+    return (await verdictOf(h, sync)).probeLatencyMs;
+  }
+
   @Authorized(SCOPE.opsRead)
   @Query(() => [SystemHealth], { nullable: true, description: 'Circuit state, latency and error rate of the workers’ calls to each source system (ops:read)' })
   integrationHealth(@Ctx() { sync }: SubgraphContext): Promise<SystemHealthRecord[]> {

@@ -1,6 +1,7 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { SourceSystem as System } from '../../canonical-schema';
 import type { CircuitState as Circuit, SyncErrorRecord, SyncStatus as Status, SyncStepRecord, SystemStatus as SysStatus } from '../../sync';
+export type { SysStatus };
 import { SourceSystem } from '../shared/enums';
 import { DateTimeScalar } from '../shared/scalars';
 import { SyncStatus } from '../shared/sync';
@@ -167,15 +168,6 @@ export class SystemHealth {
 
   @Field(() => Int, { description: "The workers' calls to the system over the last 5 minutes" })
   calls!: number;
-
-  @Field(() => SystemStatus, { description: 'The verdict from the circuit, the error rate and a live probe of the system' })
-  status!: SysStatus;
-
-  @Field(() => Float, { nullable: true, description: 'Latency of the live probe, ms; null when it failed or none ran' })
-  probeLatencyMs!: number | null;
-
-  @Field(() => String, { nullable: true, description: 'Why the system is not UP' })
-  reason!: string | null;
 
   @Field(() => DateTimeScalar)
   checkedAt!: Date;

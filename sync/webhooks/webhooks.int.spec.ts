@@ -93,6 +93,8 @@ for (const v of variants) {
             idempotencyKey: closedWonKey(OPP),
             origin: 'webhook',
             requestedBy: 'webhook:crm',
+            // the delivery's trace (a new one: this delivery sent no traceparent)
+            traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
           },
         ]);
         const tx = await engine.get(res.body.transactionId);
