@@ -165,11 +165,15 @@ for (const v of variants) {
         data: [10, 20, 30].map((ms, i) => ({ transactionId: 'x', step: 's', system: 'ERP' as const, operation: 'ERP.op', outcome: i === 0 ? 'UNAVAILABLE' : 'ok', durationMs: ms })),
       });
       const h = await engine.health();
+      const at = expect.any(Date);
       expect(h).toEqual([
-        { system: 'CRM', circuit: 'CLOSED', latencyP50Ms: null, errorRate: 0 },
-        { system: 'ERP', circuit: 'OPEN', latencyP50Ms: 20, errorRate: 1 / 3 },
-        { system: 'PSA', circuit: 'CLOSED', latencyP50Ms: null, errorRate: 0 },
+        { system: 'CRM', circuit: 'CLOSED', latencyP50Ms: null, errorRate: 0, calls: 0, checkedAt: at },
+        { system: 'ERP', circuit: 'OPEN', latencyP50Ms: 20, errorRate: 1 / 3, calls: 3, checkedAt: at },
+        { system: 'PSA', circuit: 'CLOSED', latencyP50Ms: null, errorRate: 0, calls: 0, checkedAt: at },
       ]);
+      // the verdict: DOWN with the circuit open (this engine has no probe), UP otherwise
+      expect(await engine.verdict(h[1])).toEqual({ status: 'DOWN', reason: expect.stringContaining('circuit breaker is open'), probeLatencyMs: null });
+      expect(await engine.verdict(h[0])).toEqual({ status: 'UP', reason: null, probeLatencyMs: null });
     });
   });
 }
