@@ -118,8 +118,10 @@ const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'console.png');
       return;
     }
     await page.waitForFunction(() => /Listening/.test((globalThis as any).document.querySelector('#feed-state')?.textContent ?? ''), undefined, { timeout: 20_000 });
-    const invoices = await gql(t.gatewayUrl, '{ customers(first: 20) { edges { node { invoices(status: ISSUED) { id balance { amount } } } } } }');
-    const invoice = invoices.data.customers.edges.flatMap((e: any) => e.node.invoices)[0];
+    const invoices = await gql(t.gatewayUrl, '{ customers(first: 50) { edges { node { invoices { id status balance { amount } } } } } }');
+    const invoice = invoices.data.customers.edges
+      .flatMap((e: any) => e.node.invoices)
+      .find((i: any) => ['ISSUED', 'OVERDUE', 'PARTIALLY_PAID'].includes(i.status) && Number(i.balance.amount) > 0);
     expect(invoice).toBeDefined();
     const paid = await gql(t.gatewayUrl, `mutation($id: ID!, $amount: Decimal!) { recordPayment(invoiceId: $id, amount: $amount, idempotencyKey: "console-feed") { id } }`, {
       id: invoice.id,
