@@ -105,7 +105,8 @@ export async function startChildStack(
     },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
-      await ask('stop');
+      // a child that dies while stopping never answers: its exit ends the wait too
+      await Promise.race([ask('stop'), exited]);
       await exited;
       if (systems) await stopSystemsChild(systems);
     },

@@ -140,9 +140,11 @@ export class CanonicalCache {
       const p = run.then((m) => m.get(w.id) ?? null);
       out.set(w.id, p);
       this.inflight.set(key, p as Promise<ReadResult<EntityType>>);
-      void p.finally(() => {
+      // both branches: `p.finally()` would hand a failed read on as a second, unhandled rejection
+      const forget = () => {
         if (this.inflight.get(key) === p) this.inflight.delete(key);
-      });
+      };
+      p.then(forget, forget);
     }
     return out;
   }
