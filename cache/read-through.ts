@@ -5,7 +5,7 @@ import {
   type Freshness,
   type SourceSystem,
 } from '../canonical-schema';
-import type { AdapterSet } from '../adapters/port';
+import { tracedApi, type AdapterSet } from '../adapters';
 import type { CachedRow, EntityFilter, ParentField, Store } from '../store';
 import type { Logger } from '../lib';
 import type { FreshnessBudget } from './config';
@@ -25,6 +25,12 @@ export interface ReadOptions {
   fresh?: boolean;
   /** Told of every source failure, including those covered by serving stale data. */
   onFailure?: (failure: SourceFailure) => void;
+  /**
+   * The W3C traceparent of the request reading: the adapter calls it starts
+   * continue that trace (and send the header on to the source system). A read
+   * shared with a later request stays in the trace of the one that started it.
+   */
+  traceparent?: string;
 }
 
 export type ChildField<E extends EntityType> = ParentField<E>;
@@ -175,7 +181,7 @@ export class CanonicalCache {
 
     let values: EntityMap[E][];
     try {
-      values = await this.adapters[system].fetchMany(entity, [...externalOf.values()]);
+      values = await tracedApi(this.adapters[system], opts.traceparent).fetchMany(entity, [...externalOf.values()]);
     } catch (err) {
       const failure = classifySourceError(err, system);
       let servedStale = false;

@@ -15,7 +15,11 @@ export class Reader {
   readonly failures: SourceFailure[] = [];
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
 
-  constructor(private readonly cache: CanonicalCache) {}
+  /** @param traceparent the request's W3C traceparent: source reads it starts continue its trace */
+  constructor(
+    private readonly cache: CanonicalCache,
+    private readonly traceparent?: string,
+  ) {}
 
   /** The entity with this id, `null` if no system knows it; rejects with a SourceReadError when it cannot be read. */
   load<E extends EntityType>(entity: E, id: string, opts: { fresh?: boolean } = {}): Promise<CacheEntry<E> | null> {
@@ -35,7 +39,7 @@ export class Reader {
   async page<E extends PagedEntity>(entity: E, args: PageArgs<E>): Promise<{ entries: CacheEntry<E>[]; hasNextPage: boolean; totalCount: number }> {
     const page = await this.cache.store.page(entity, args);
     const ids = page.rows.map((r) => r.value.id);
-    const results = await this.cache.serve(entity, ids, new Map(page.rows.map((r, i) => [ids[i], r])), { onFailure: this.onFailure });
+    const results = await this.cache.serve(entity, ids, new Map(page.rows.map((r, i) => [ids[i], r])), { onFailure: this.onFailure, traceparent: this.traceparent });
     const loader = this.entityLoader(entity, false);
     const entries: CacheEntry<E>[] = [];
     results.forEach((r, i) => {
@@ -52,7 +56,7 @@ export class Reader {
     let loader = this.loaders.get(key) as DataLoader<string, CacheEntry<E>[]> | undefined;
     if (!loader) {
       loader = new DataLoader<string, CacheEntry<E>[]>(async (parentIds) => {
-        const grouped = await this.cache.children(entity, field, parentIds, filter, { onFailure: this.onFailure });
+        const grouped = await this.cache.children(entity, field, parentIds, filter, { onFailure: this.onFailure, traceparent: this.traceparent });
         return parentIds.map((id) => grouped.get(id) ?? []);
       });
       this.loaders.set(key, loader as DataLoader<string, unknown>);
@@ -64,7 +68,7 @@ export class Reader {
     const key = `${fresh ? 'fresh' : 'entity'}:${entity}`;
     let loader = this.loaders.get(key) as DataLoader<string, ReadResult<E>> | undefined;
     if (!loader) {
-      loader = new DataLoader<string, ReadResult<E>>((ids) => this.cache.read(entity, ids, { fresh, onFailure: this.onFailure }));
+      loader = new DataLoader<string, ReadResult<E>>((ids) => this.cache.read(entity, ids, { fresh, onFailure: this.onFailure, traceparent: this.traceparent }));
       this.loaders.set(key, loader as DataLoader<string, unknown>);
     }
     return loader;

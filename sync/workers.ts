@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { parseEvent, type EntityType, type SourceSystem } from '../canonical-schema';
-import { VendorHttpClient, withTraceparent } from '../adapters/http';
+import { tracedApi } from '../adapters/http';
 import { createLogger, envInt, formatTraceparent, inSpan, telemetryEnabled, type Logger, type TraceContext } from '../lib';
 import { metrics } from '../telemetry';
 import type { Store } from '../store';
@@ -107,9 +107,7 @@ const CLAIM_SQL = `SELECT transaction_id, attempts, r FROM sync_claim($1, $2::fl
 
 /** A system API whose vendor calls continue `trace` (a real adapter; test fakes are used as they are). */
 function traced<T extends object>(api: T, trace: TraceContext | undefined): T {
-  const client = (api as { client?: { http?: unknown } }).client;
-  if (!trace || !(client?.http instanceof VendorHttpClient)) return api;
-  return withTraceparent(api as T & { client: { http: VendorHttpClient } }, formatTraceparent(trace));
+  return tracedApi(api, trace ? formatTraceparent(trace) : undefined);
 }
 
 /** Lease lost to another worker: stop working on the transaction. */

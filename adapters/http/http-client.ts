@@ -233,3 +233,14 @@ export function withTraceparent<T extends { client: { http: VendorHttpClient } }
   const client = Object.create(api.client, { http: { value: http } }) as T['client'];
   return Object.create(api, { client: { value: client } }) as T;
 }
+
+/**
+ * `api` continuing the trace `traceparent` when it is a real adapter over a
+ * VendorHttpClient (see {@link withTraceparent}); anything else (no traceparent,
+ * a test fake) as it is.
+ */
+export function tracedApi<T extends object>(api: T, traceparent: string | undefined): T {
+  const client = (api as { client?: { http?: unknown } }).client;
+  if (!traceparent || !(client?.http instanceof VendorHttpClient)) return api;
+  return withTraceparent(api as T & { client: { http: VendorHttpClient } }, traceparent);
+}

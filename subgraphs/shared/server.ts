@@ -147,7 +147,7 @@ export async function serveSubgraph(options: StartSubgraphOptions): Promise<Runn
     // with authentication off at the gateway, x-tandem-caller still names the caller
     const principal = principalFromClaims(claims, claims.auth === 'none' ? callerFromHeader(one(CALLER_HEADER)) : undefined);
     return {
-      reader: new Reader(cache),
+      reader: new Reader(cache, one('traceparent')),
       requestId,
       logger: logger.child(traceId ? { requestId, traceId } : { requestId }),
       sync,

@@ -65,6 +65,21 @@ test('a caller’s trace id is the transaction’s traceId and appears in the lo
   await eventually('the gateway logs that request under its own trace id', async () => lines.some((l) => l.traceId === own && l.component === 'gateway'));
 });
 
+test('a read through the cache to a source system continues the caller’s trace: the simulator logs it under the same trace id', async () => {
+  const list = await gql(t.gatewayUrl, `{ customers(first: 1) { edges { node { id } } } }`);
+  const id = list.data.customers.edges[0].node.id;
+  const traceId = newTraceId();
+  // FRESH: read from the system of record (the CRM) whatever the cache holds
+  const r = await gql(t.gatewayUrl, `query($id: ID!) { customer(id: $id, consistency: FRESH) { name } }`, { id }, { traceparent: `00-${traceId}-${newSpanId()}-01` });
+  expect(r.errors).toBeUndefined();
+  expect(r.data.customer.name).toEqual(expect.any(String));
+  const seen = await eventually('the CRM simulator logs the read under the caller’s trace id', async () => {
+    const components = new Set(lines.filter((l) => l.traceId === traceId).map((l) => String(l.component)));
+    return components.has('system-crm') ? components : undefined;
+  });
+  expect([...seen]).toEqual(expect.arrayContaining(['gateway', 'subgraph-customer', 'system-crm']));
+});
+
 test('/metrics on every server parses as Prometheus text, and its counters move with traffic and faults', async () => {
   const before = await scrape(t.gatewayUrl);
   for (const name of [
