@@ -22,6 +22,13 @@ export interface ConsoleOptions {
   graphqlPath?: string;
   /** How often the charts' samples are taken. @default 10000 */
   sampleEveryMs?: number;
+  /**
+   * Decides who may read the chart data (`<base>/api/series`: latency, errors,
+   * backlog and business gauges): resolves to a refusal (401 or 403 with a
+   * message) or to nothing to let the request in. The page itself holds no
+   * data and is served to anyone. @default everyone (tests, TANDEM_AUTH=off)
+   */
+  authorize?: (req: IncomingMessage) => Promise<{ status: 401 | 403; message: string } | undefined>;
 }
 
 export interface RunningConsole {
@@ -89,8 +96,14 @@ export function startConsole(options: ConsoleOptions = {}): RunningConsole {
       [base]: file('index.html'),
       [`${base}/app.js`]: file('app.js'),
       [`${base}/app.css`]: file('app.css'),
-      [`${base}/api/series`]: (req, res) =>
-        send(req, res, 200, JSON.stringify({ everyMs: series.everyMs, points: series.points() }), 'application/json; charset=utf-8'),
+      [`${base}/api/series`]: async (req, res) => {
+        const refused = options.authorize ? await options.authorize(req) : undefined;
+        if (refused) {
+          if (refused.status === 401) res.setHeader('www-authenticate', 'Bearer');
+          return send(req, res, refused.status, JSON.stringify({ error: refused.message }), 'application/json; charset=utf-8');
+        }
+        send(req, res, 200, JSON.stringify({ everyMs: series.everyMs, points: series.points() }), 'application/json; charset=utf-8');
+      },
     },
     stop: () => series.stop(),
   };

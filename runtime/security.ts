@@ -12,9 +12,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
-import { createInternalTokenVerifier, securityConfigFromEnv, type InternalTokenVerifier, type SecurityConfig } from '../gateway';
+import type { IncomingMessage } from 'node:http';
+import {
+  bearerTokenOf,
+  createInternalTokenVerifier,
+  createTokenVerifier,
+  securityConfigFromEnv,
+  type InternalTokenVerifier,
+  type SecurityConfig,
+  type TokenVerifierOptions,
+} from '../gateway';
 import { ConfigError, envString } from '../lib';
-import { ROLES, type Role } from '../subgraphs';
+import { principalFromClaims, ROLES, type Role } from '../subgraphs';
 
 /** Issuer and audience of development tokens. */
 export const DEV_ISSUER = 'tandem-dev';
@@ -126,5 +135,30 @@ export async function tandemSecurityFromEnv(dataDir: string): Promise<TandemSecu
     gateway,
     internalToken: createInternalTokenVerifier({ secret: gateway.security.internalToken!.secret }),
     devKeys: gateway.usingDefaultKeys ? devKeys : null,
+  };
+}
+
+/**
+ * Who may read the operations console's chart data (`/console/api/series`):
+ * a bearer token verified like the gateway's, with a staff role (any role but
+ * `portal`: the charts show every customer's backlog and unbilled amount).
+ * Undefined when authentication is off (everyone is staff then).
+ */
+export function consoleAuthorizer(auth: TokenVerifierOptions | false): ((req: IncomingMessage) => Promise<{ status: 401 | 403; message: string } | undefined>) | undefined {
+  if (!auth) return undefined;
+  const verifier = createTokenVerifier(auth);
+  return async (req) => {
+    let token: string;
+    try {
+      token = bearerTokenOf(req);
+      if (!token) return { status: 401, message: 'Sign in: the console needs a staff token (Authorization: Bearer <token>)' };
+      const roles = principalFromClaims({ ...(await verifier.verify(token)).claims, auth: 'bearer' }).roles;
+      if (!roles.some((r) => r !== 'portal')) {
+        return { status: 403, message: `The console's charts need a staff role (${AUTH_OFF_ROLES.join(', ')}); this token has ${roles.join(', ') || 'none'}` };
+      }
+      return undefined;
+    } catch (err) {
+      return { status: 401, message: err instanceof Error ? err.message : String(err) };
+    }
   };
 }

@@ -22,7 +22,7 @@ import {
 } from '../sync';
 import { tandemConfigFromEnv, type TandemConfig } from './config';
 import { EXAMPLE_QUERIES } from './examples';
-import { mintDevToken, tandemSecurityFromEnv, type TandemSecurity } from './security';
+import { consoleAuthorizer, mintDevToken, tandemSecurityFromEnv, type TandemSecurity } from './security';
 import { watchRole } from './observability';
 
 /** Overrides for {@link startAll}; anything not given comes from the environment. */
@@ -184,10 +184,10 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
       stops.push(() => schedule.stop());
     }
 
-    const consoleApp = startConsole({ ...options.console, path: '/console', graphqlPath: '/graphql' });
+    const security = await tandemSecurityFromEnv(config.dataDir);
+    const consoleApp = startConsole({ authorize: consoleAuthorizer(security.gateway.security.auth), ...options.console, path: '/console', graphqlPath: '/graphql' });
     stops.push(async () => consoleApp.stop());
 
-    const security = await tandemSecurityFromEnv(config.dataDir);
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const name of SUBGRAPH_NAMES) {
       const running = await startSubgraph(name, { cache, sync: engine, port: config.subgraphPorts[name], host: config.host, internalToken: security.internalToken, health });

@@ -4,6 +4,7 @@
  * {@link opsRoutes} plugs them into a role's own HTTP server;
  * {@link startOpsServer} serves them alone (the worker role).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib';
@@ -32,6 +33,24 @@ function onlyGet(req: IncomingMessage, res: ServerResponse): boolean {
   return false;
 }
 
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * With `TANDEM_METRICS_TOKEN` set, `/metrics` answers only a request with
+ * `Authorization: Bearer <that token>` (Prometheus: `authorization.credentials`):
+ * the gauges include business figures (unbilled amount, blocked invoices). Unset,
+ * it is open, for a scraper on a private network.
+ */
+function metricsAllowed(req: IncomingMessage, res: ServerResponse): boolean {
+  const want = process.env.TANDEM_METRICS_TOKEN;
+  if (!want) return true;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (m && timingSafeEqual(digest(m[1]), digest(want))) return true;
+  res.setHeader('www-authenticate', 'Bearer');
+  send(res, 401, JSON.stringify({ error: 'GET /metrics needs Authorization: Bearer <TANDEM_METRICS_TOKEN>' }), 'application/json; charset=utf-8');
+  return false;
+}
+
 /**
  * `/metrics`, `/healthz` and `/readyz` for a role. Without `health` the role
  * is ready whenever it answers.
@@ -40,7 +59,7 @@ export function opsRoutes(health?: Health): HttpRoutes {
   collectProcessMetrics();
   return {
     '/metrics': async (req, res) => {
-      if (!onlyGet(req, res)) return;
+      if (!onlyGet(req, res) || !metricsAllowed(req, res)) return;
       send(res, 200, await metricsText(), metricsContentType());
     },
     '/healthz': (req, res) => {

@@ -80,6 +80,38 @@ test('a read through the cache to a source system continues the caller’s trace
   expect([...seen]).toEqual(expect.arrayContaining(['gateway', 'subgraph-customer', 'system-crm']));
 });
 
+test('the console’s chart data needs a staff token; /metrics needs TANDEM_METRICS_TOKEN when it is set', async () => {
+  const series = t.gatewayUrl.replace(/\/graphql$/, '/console/api/series');
+  const none = await fetch(series);
+  expect(none.status).toBe(401);
+  expect(((await none.json()) as { error: string }).error).toMatch(/staff token/);
+  const forged = await fetch(series, { headers: { authorization: 'Bearer not.a.token' } });
+  expect(forged.status).toBe(401);
+  const portal = await fetch(series, { headers: await t.as('portal', { customerId: 'anyone' }) });
+  expect(portal.status).toBe(403);
+  expect(((await portal.json()) as { error: string }).error).toMatch(/staff role/);
+  const bi = await fetch(series, { headers: await t.as('bi') });
+  expect(bi.status).toBe(200);
+  const body = (await bi.json()) as { everyMs: number; points: unknown };
+  expect(body.everyMs).toBeGreaterThan(0);
+  expect(Array.isArray(body.points)).toBe(true);
+  // the page itself carries no data: anyone may load it
+  expect((await fetch(t.gatewayUrl.replace(/\/graphql$/, '/console'))).status).toBe(200);
+
+  const metrics = t.gatewayUrl.replace(/\/graphql$/, '/metrics');
+  process.env.TANDEM_METRICS_TOKEN = 'scrape-secret';
+  try {
+    expect((await fetch(metrics)).status).toBe(401);
+    expect((await fetch(metrics, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const ok = await fetch(metrics, { headers: { authorization: 'Bearer scrape-secret' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('tandem_graphql_requests_total');
+  } finally {
+    delete process.env.TANDEM_METRICS_TOKEN;
+  }
+  expect((await fetch(metrics)).status).toBe(200);
+});
+
 test('/metrics on every server parses as Prometheus text, and its counters move with traffic and faults', async () => {
   const before = await scrape(t.gatewayUrl);
   for (const name of [
