@@ -5,6 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 import type { SubscriptionEvent, SubscriptionSource } from '../gateway';
+import { principalFromClaims, SCOPE, type Scope } from '../subgraphs';
 import { StreamCursorError, type EventStream, type StreamEvent } from './stream';
 
 interface Topic {
@@ -15,6 +16,10 @@ interface Topic {
   key(payload: Record<string, unknown>): unknown;
   /** argument name -> the payload value it must equal (a null argument does not filter) */
   filters: Record<string, (payload: Record<string, unknown>) => unknown>;
+  /** the scope a caller needs to subscribe (as the subgraphs ask it of the entity's fields) */
+  scope: Scope;
+  /** the filter naming the customer: a portal caller's subscription is held to its own customer through it */
+  customerArg?: string;
 }
 
 /** The subscription fields of Tandem's subgraphs, by name. */
@@ -24,20 +29,54 @@ export const SUBSCRIPTION_TOPICS: Readonly<Record<string, Topic>> = Object.freez
     typename: 'Invoice',
     key: (p) => p.invoiceId,
     filters: { customerId: (p) => p.customerId },
+    scope: SCOPE.graphRead,
+    customerArg: 'customerId',
   },
   projectStatusChanged: {
     type: 'project.status-changed.v1',
     typename: 'Project',
     key: (p) => p.projectId,
     filters: { customerId: (p) => p.customerId },
+    scope: SCOPE.graphRead,
+    customerArg: 'customerId',
   },
   syncTransactionUpdated: {
     type: 'sync.transaction-updated.v1',
     typename: 'SyncTransaction',
     key: (p) => p.transactionId,
     filters: { id: (p) => p.transactionId, workflow: (p) => p.workflow },
+    scope: SCOPE.opsRead,
   },
 });
+
+const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+
+/**
+ * The arguments a caller's subscription runs with, under the rules the
+ * subgraphs apply to the same data (subgraphs/shared/auth): the topic's scope,
+ * and for a portal token (row-level) its own customer as the filter, since an
+ * event of another customer's invoice would tell that it happened even if its
+ * selection were refused. No caller (a gateway without authentication): as asked.
+ */
+export function authorizeSubscription(field: string, args: Record<string, unknown>, caller: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const topic = Object.hasOwn(SUBSCRIPTION_TOPICS, field) ? SUBSCRIPTION_TOPICS[field] : undefined;
+  if (!caller || !topic) return args;
+  const p = principalFromClaims({ ...caller });
+  if (!p.scopes.has(topic.scope)) {
+    throw forbidden(`Subscription "${field}" needs the scope ${topic.scope}, which this token's roles (${p.roles.join(', ') || 'none'}) do not grant`);
+  }
+  if (!p.rowLevel) return args;
+  if (!topic.customerArg || !p.customerId) {
+    throw forbidden(
+      p.customerId ? `Subscription "${field}" is not filtered by customer, so a portal token cannot subscribe to it` : `This portal token names no customer (customerId claim), so it sees no customer's events`,
+    );
+  }
+  const asked = args[topic.customerArg];
+  if (asked !== null && asked !== undefined && asked !== p.customerId) {
+    throw forbidden(`Customer ${String(asked)} is another customer; this portal token only sees the events of customer ${p.customerId}`);
+  }
+  return { ...args, [topic.customerArg]: p.customerId };
+}
 
 const badCursor = (message: string, code: 'BAD_CURSOR' | 'CURSOR_EXPIRED') =>
   new GraphQLError(`Invalid argument "since": ${message}`, { extensions: { code, argumentName: 'since' } });
@@ -60,9 +99,10 @@ export function eventSubscriptionSource(stream: EventStream): SubscriptionSource
   };
 
   return {
-    async subscribe({ field, args, since }, sink) {
+    async subscribe({ field, args: asked, since, caller }, sink) {
       const topic = Object.hasOwn(SUBSCRIPTION_TOPICS, field) ? SUBSCRIPTION_TOPICS[field] : undefined;
       if (!topic) throw new GraphQLError(`Subscription field "${field}" has no events in Tandem`, { extensions: { code: 'SUBSCRIPTION_NOT_AVAILABLE' } });
+      const args = authorizeSubscription(field, asked, caller);
       let position: number | null = null;
       if (since !== null) {
         if (!/^\d{1,15}$/.test(since)) throw badCursor(`"${since}" is not a cursor: pass the extensions.cursor of an event you received`, 'BAD_CURSOR');

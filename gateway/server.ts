@@ -196,9 +196,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           authenticate: security
             ? async (req, headers) => {
                 const admitted = await security.admitConnection(req, { forwardHeaders: headers, requestId: '' });
-                return { identity: JSON.stringify([admitted.caller.subject, admitted.caller.claims]), headers: admitted.headers };
+                return { identity: JSON.stringify([admitted.caller.subject, admitted.caller.claims]), headers: admitted.headers, claims: admitted.caller.claims };
               }
             : undefined,
+          checkOperation: security?.checkOperation,
           logger,
         });
         subscriptions = running;

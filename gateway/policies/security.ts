@@ -6,12 +6,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Logger } from '../../lib/logger';
 import { bearerTokenOf, createTokenVerifier, type TokenVerifierOptions } from './auth';
-import { AuthenticationError, RateLimitedError } from './errors';
+import { AuthenticationError, NotInSafelistError, RateLimitedError } from './errors';
 import { createInternalTokenSigner, INTERNAL_TOKEN_HEADER, type InternalTokenOptions } from './internal-token';
-import { operationLimitsPlugin, type OperationLimits } from './operation-limits';
-import { persistedQueriesOption, safelistPlugin, type PersistedOperationsOptions } from './persisted-operations';
+import { checkDocumentSize, checkMeasure, measureOperation, operationLimitsPlugin, type OperationLimits } from './operation-limits';
+import { persistedQueriesOption, safelistPlugin, sha256Hex, type PersistedOperationsOptions } from './persisted-operations';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit';
 
 export interface GatewaySecurityOptions {
@@ -60,6 +61,12 @@ export interface GatewaySecurity {
   admitConnection(req: IncomingMessage, context: SecuredRequest): Promise<{ caller: GatewayCaller; headers(): Promise<Record<string, string>> }>;
   /** Apollo Server plugins: operation limits, safelist. */
   plugins: ApolloServerPlugin<BaseContext>[];
+  /**
+   * The same checks for an operation that does not pass through Apollo Server
+   * (graphql-ws subscriptions): document size and the safelist on the source,
+   * depth, aliases and cost once parsed (`document` given). Throws the policy's error.
+   */
+  checkOperation(op: { source: string; document?: DocumentNode; schema: GraphQLSchema; operationName?: string | null; variables?: Record<string, unknown> | null }): void;
   /** Apollo Server's `persistedQueries` option. */
   persistedQueries: ReturnType<typeof persistedQueriesOption>;
   /** Headers for the gateway's own calls to subgraphs (fetching their SDL at start). */
@@ -119,9 +126,26 @@ export function createGatewaySecurity(options: GatewaySecurityOptions, logger: L
       { cacheKey: identity.token || `anonymous`, notAfterMs: identity.expiresAt },
     );
 
+  const limits = options.limits;
+  const safelist = persisted.mode === 'safelist' ? (persisted.safelist ?? new Map<string, string>()) : undefined;
+  function checkOperation(op: Parameters<GatewaySecurity['checkOperation']>[0]): void {
+    if (!op.document) {
+      if (limits) checkDocumentSize(op.source, limits);
+      if (safelist) {
+        const hash = sha256Hex(op.source);
+        if (!safelist.has(hash)) throw new NotInSafelistError(hash);
+      }
+      return;
+    }
+    if (!limits) return;
+    const m = measureOperation(op.document, { schema: op.schema, operationName: op.operationName, variables: op.variables, defaultListSize: limits.defaultListSize });
+    if (m) checkMeasure(m, limits, { shape: true, cost: true });
+  }
+
   return {
     options,
     plugins,
+    checkOperation,
     persistedQueries: persistedQueriesOption(persisted),
     async admit(req, context) {
       const identity = await admitCaller(req, context);

@@ -103,7 +103,16 @@ export interface AttachSubscriptionsOptions {
    * who it is (subscribers are batched per identity) and the headers of each subgraph call
    * made for it; a rejection closes the connection with 4403 and the error's message.
    */
-  authenticate?: (request: IncomingMessage, headers: Record<string, string>) => Promise<{ identity: string; headers(): Promise<Record<string, string>> }>;
+  authenticate?: (
+    request: IncomingMessage,
+    headers: Record<string, string>,
+  ) => Promise<{ identity: string; headers(): Promise<Record<string, string>>; claims?: Readonly<Record<string, unknown>> }>;
+  /**
+   * The gateway's checks of an operation before it runs (e.g. the operation
+   * limits): throws a GraphQLError to refuse it. `source` before parsing
+   * (`document` undefined), then again with the parsed and validated document.
+   */
+  checkOperation?: (op: { source: string; document?: DocumentNode; schema: GraphQLSchema; operationName?: string | null; variables?: Record<string, unknown> | null }) => void;
   logger: Logger;
 }
 
@@ -121,6 +130,8 @@ interface Connection {
   identity: string;
   /** the forwarded headers of a subgraph call made for it now */
   headers(): Promise<Record<string, string>>;
+  /** the caller's verified claims (authenticate), handed to the source with each subscription */
+  claims?: Readonly<Record<string, unknown>>;
   subscribers: Set<Subscriber>;
 }
 
@@ -334,6 +345,7 @@ export async function attachSubscriptions(options: AttachSubscriptionsOptions): 
         if (auth) headers.authorization = auth;
         let identity = JSON.stringify(Object.entries(headers).sort());
         let headersFor = async () => headers;
+        let claims: Readonly<Record<string, unknown>> | undefined;
         try {
           if (options.onConnect) {
             const verdict = await options.onConnect({ connectionParams: params, request, headers: { ...headers } });
@@ -346,6 +358,7 @@ export async function attachSubscriptions(options: AttachSubscriptionsOptions): 
             const admitted = await options.authenticate(asRequest, { ...headers });
             identity = admitted.identity;
             headersFor = admitted.headers;
+            claims = admitted.claims;
             await headersFor();
           }
         } catch (err) {
@@ -353,7 +366,7 @@ export async function attachSubscriptions(options: AttachSubscriptionsOptions): 
           ctx.extra.socket.close(CloseCode.Forbidden, reason(err instanceof Error ? err.message : String(err)));
           return false;
         }
-        connections.set(ctx, { socket: ctx.extra.socket, identity, headers: headersFor, subscribers: new Set() });
+        connections.set(ctx, { socket: ctx.extra.socket, identity, headers: headersFor, claims, subscribers: new Set() });
         log.debug({ remote: request.socket.remoteAddress, authorization: auth ? 'present' : 'absent' }, 'subscription connection acknowledged');
         return true;
       },
@@ -367,14 +380,24 @@ export async function attachSubscriptions(options: AttachSubscriptionsOptions): 
         const conn = connections.get(ctx);
         if (!conn || stopping) return [codeError('The server is shutting down; reconnect and resume with since', 'SHUTTING_DOWN')];
         let document: DocumentNode;
+        const schema = options.schema();
         try {
-          document = parse(payload.query);
+          options.checkOperation?.({ source: payload.query, schema });
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : codeError(String(e), 'BAD_REQUEST')];
+        }
+        try {
+          document = parse(payload.query, { maxTokens: 20_000 });
         } catch (e) {
           return [withCode(e as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
         }
-        const schema = options.schema();
         const invalid = validate(schema, document);
         if (invalid.length) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        try {
+          options.checkOperation?.({ source: payload.query, document, schema, operationName: payload.operationName, variables: payload.variables });
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : codeError(String(e), 'BAD_REQUEST')];
+        }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [codeError('Unable to identify the operation: name one with operationName', 'BAD_REQUEST')];
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
@@ -410,7 +433,7 @@ export async function attachSubscriptions(options: AttachSubscriptionsOptions): 
         conn.subscribers.add(subscriber);
         subscriptions++;
         try {
-          subscriber.sourceSubscription = await source.subscribe({ field: info.field, args, since: cursor }, subscriber.sink);
+          subscriber.sourceSubscription = await source.subscribe({ field: info.field, args, since: cursor, caller: conn.claims }, subscriber.sink);
         } catch (err) {
           subscriber.end();
           if (err instanceof GraphQLError) return [err];

@@ -42,6 +42,14 @@ export interface SubscriptionRequest {
   args: Record<string, unknown>;
   /** the `since` argument: resume after this cursor; null for events from now on */
   since: string | null;
+  /**
+   * The caller's verified claims when the gateway authenticates connections
+   * (undefined when it does not): for the source's own access rules, e.g. a
+   * caller who may see only some rows gets only their events (the gateway
+   * resolves each event's selection with the caller's identity too, but an
+   * event refused there would still tell that it happened).
+   */
+  caller?: Readonly<Record<string, unknown>>;
 }
 
 export interface SubscriptionSource {

@@ -311,6 +311,70 @@ test('a subscriber that stops reading is closed with 4008 and the cursor to resu
   expect(during).toBeLessThan(Math.max(5 * baseline, 1000));
 }, 180_000);
 
+test('a portal token for customer A gets only A’s events: no filter means its own customer, another customer or the sync feed is FORBIDDEN', async () => {
+  const by = await invoicesByCustomer();
+  const [[a, invA], [b, invB]] = [...by.entries()].filter(([, list]) => list.length > 0).map(([c, list]) => [c, list[0]] as const);
+  const portal = client({ connectionParams: { authorization: `Bearer ${await t.token('portal', { customerId: a })}` } });
+  const errorsOf = async (query: string, variables?: Record<string, unknown>) => {
+    const s = portal.subscribe(query, variables);
+    await s.ended;
+    return s.errors[0] as { message: string; extensions: Record<string, unknown> }[];
+  };
+  const other = await errorsOf(`subscription($c: ID) { invoiceStatusChanged(customerId: $c) { id } }`, { c: b });
+  expect(other[0].extensions.code).toBe('FORBIDDEN');
+  expect(other[0].message).toContain(`only sees the events of customer ${a}`);
+  const projects = await errorsOf(`subscription($c: ID) { projectStatusChanged(customerId: $c) { id } }`, { c: b });
+  expect(projects[0].extensions.code).toBe('FORBIDDEN');
+  const sync = await errorsOf(`subscription { syncTransactionUpdated { id status } }`);
+  expect(sync[0].extensions.code).toBe('FORBIDDEN');
+  expect(sync[0].message).toMatch(/ops:read/);
+
+  // unfiltered and filtered to itself: the portal's own customer only, while a staff subscriber sees both
+  const mine = portal.subscribe(`subscription { invoiceStatusChanged { id status customer { id } } }`);
+  const mineFiltered = portal.subscribe(`subscription($c: ID) { invoiceStatusChanged(customerId: $c) { id } }`, { c: a });
+  const staff = client().subscribe(`subscription { invoiceStatusChanged { id } }`);
+  await waitFor('three subscriptions acknowledged', () => t.gateway.subscriptions!.stats().subscriptions >= 3);
+  // a status each invoice does not have now (earlier tests changed some): every change is an event
+  const flip = async (inv: Invoice) => {
+    const now = (await t.store.getMany('invoice', [inv.id])).get(inv.id)!.value.status;
+    await setStatus(inv, now === 'BLOCKED' ? 'VOID' : 'BLOCKED');
+  };
+  await flip(invB as Invoice);
+  await flip(invA as Invoice);
+  await waitFor('the staff subscriber got both', () => staff.received.length >= 2, 30_000, () => staff);
+  await waitFor('the portal subscribers got A’s', () => mine.received.length >= 1 && mineFiltered.received.length >= 1, 30_000, () => [mine, mineFiltered]);
+  // B's event came first: had it reached the portal, it would be here by now
+  expect(mine.received.map((r) => r.data.invoiceStatusChanged.id)).toEqual([invA.id]);
+  expect(mine.received[0].extensions.event?.payload.customerId).toBe(a);
+  expect(mine.received[0].data.invoiceStatusChanged.customer.id).toBe(a);
+  expect(mineFiltered.received.map((r) => r.data.invoiceStatusChanged.id)).toEqual([invA.id]);
+  expect(staff.received.map((r) => r.data.invoiceStatusChanged.id)).toEqual([invB.id, invA.id]);
+  expect(b).not.toBe(a);
+});
+
+test('operation limits apply to subscriptions as to queries: too deep, too many aliases, too large', async () => {
+  const c = client();
+  const errorsOf = async (query: string) => {
+    const s = c.subscribe(query);
+    await s.ended;
+    return s.errors[0] as { message: string; extensions: Record<string, unknown> }[];
+  };
+  // customer { projects { customer { projects { ... code } } } } } seven times over: 16 fields deep
+  const deep = `${'customer { projects { '.repeat(7)}code${' } }'.repeat(7)}`;
+  const tooDeep = await errorsOf(`subscription { invoiceStatusChanged { ${deep} } }`);
+  expect(tooDeep[0].extensions).toMatchObject({ code: 'OPERATION_TOO_DEEP' });
+  expect(tooDeep[0].message).toMatch(/fields deep; the limit is \d+/);
+  const aliases = Array.from({ length: 80 }, (_, i) => `a${i}: id`).join(' ');
+  const tooManyAliases = await errorsOf(`subscription { invoiceStatusChanged { ${aliases} } }`);
+  expect(tooManyAliases[0].extensions).toMatchObject({ code: 'TOO_MANY_ALIASES' });
+  const big = await errorsOf(`subscription { invoiceStatusChanged { id ${' '.repeat(40_000)} } }`);
+  expect(big[0].extensions).toMatchObject({ code: 'DOCUMENT_TOO_LARGE' });
+  // the connection is still good
+  const ok = c.subscribe(`subscription { invoiceStatusChanged { id } }`);
+  await waitFor('a good subscription acknowledged', () => t.gateway.subscriptions!.stats().subscriptions >= 1);
+  ok.unsubscribe();
+});
+
 test('bad input gets a clear error and the server stays up', async () => {
   const c = client();
   const errorsOf = async (query: string, variables?: Record<string, unknown>) => {
