@@ -13,6 +13,6 @@ export {
 } from './source-error';
 export type { SourceErrorCode, SourceErrorOptions } from './source-error';
 export { VendorHttpClient, withTraceparent, tracedApi } from './http-client';
-export type { HttpMethod, VendorRequest, VendorResponse } from './http-client';
+export type { HttpMethod, VendorRequest, VendorResponse, ResponseHeaders } from './http-client';
 export { CallStatsRecorder } from './call-stats';
 export type { CallStats } from './call-stats';

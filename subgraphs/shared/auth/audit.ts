@@ -59,20 +59,27 @@ export function createAuditLog(store: Store): AuditLog {
   return {
     async record(entries) {
       if (entries.length === 0) return;
-      await store.prisma.auditEntry.createMany({
-        data: entries.map((e) => ({
-          kind: e.kind,
-          caller: e.caller,
-          roles: [...e.roles],
-          operation: e.operation,
-          arguments: e.arguments === undefined || e.arguments === null ? undefined : (e.arguments as object),
-          outcome: e.outcome,
-          detail: e.detail,
-          transactionId: e.transactionId,
-          requestId: e.requestId,
-          traceId: e.traceId,
-        })),
-      });
+      // one plain statement on the driver: every mutation writes here, and Prisma's
+      // createMany costs about a millisecond more CPU per call on the embedded store
+      await store.raw(
+        `INSERT INTO audit_entry (kind, caller, roles, operation, arguments, outcome, detail, transaction_id, request_id, trace_id)
+         SELECT kind, caller, coalesce(roles, '[]'::jsonb), operation, arguments, outcome, detail, transaction_id, request_id, trace_id
+           FROM jsonb_to_recordset($1::jsonb) AS x(kind text, caller text, roles jsonb, operation text, arguments jsonb, outcome text, detail text, transaction_id text, request_id text, trace_id text)`,
+        JSON.stringify(
+          entries.map((e) => ({
+            kind: e.kind,
+            caller: e.caller,
+            roles: [...e.roles],
+            operation: e.operation,
+            arguments: e.arguments ?? null,
+            outcome: e.outcome,
+            detail: e.detail ?? null,
+            transaction_id: e.transactionId ?? null,
+            request_id: e.requestId,
+            trace_id: e.traceId ?? null,
+          })),
+        ),
+      );
     },
     async list({ first, after, kind, caller }) {
       const rows = await store.prisma.auditEntry.findMany({
