@@ -1,3 +1,4 @@
+import { memoByKey } from '../shared/memo';
 import { z } from 'zod';
 
 /**
@@ -84,6 +85,9 @@ export const OPPORTUNITY_FIELDS = [
 
 /** `GET /query` and `GET /query/{cursor}` answer. */
 export function queryResultWire<S extends z.ZodType>(record: S) {
+  return queryResultWires(record) as ReturnType<typeof buildQueryResultWire<S>>;
+}
+function buildQueryResultWire<S extends z.ZodType>(record: S) {
   return z.looseObject({
     totalSize: z.number(),
     done: z.boolean(),
@@ -91,6 +95,10 @@ export function queryResultWire<S extends z.ZodType>(record: S) {
     nextRecordsUrl: z.string().nullish(),
   });
 }
+const queryResultWires = memoByKey((record: z.ZodType) => buildQueryResultWire(record));
+
+/** `GET /composite/sobjects/{type}?ids=` answer: the records, null where an id is unknown. */
+export const collectionReadWire = memoByKey((record: z.ZodType) => z.array(record.nullable()));
 export interface QueryResult<T> {
   totalSize: number;
   done: boolean;
@@ -105,6 +113,8 @@ export const saveResultWire = z.looseObject({
   errors: z.array(z.looseObject({ message: z.string().optional(), statusCode: z.string().optional(), errorCode: z.string().optional() })).default([]),
 });
 export type SaveResult = z.output<typeof saveResultWire>;
+/** The sObject Collections write answer: one save result per record. */
+export const saveResultsWire = z.array(saveResultWire);
 
 /** The writable fields of an Account (what the reverse mapper produces). */
 export interface AccountFields {

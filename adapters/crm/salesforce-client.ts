@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SourceError } from '../http/source-error';
 import type { VendorHttpClient } from '../http/http-client';
-import { SF_API, queryResultWire, saveResultWire, type QueryResult, type SaveResult, type SObjectType } from './crm-wire';
+import { SF_API, collectionReadWire, queryResultWire, saveResultWire, saveResultsWire, type QueryResult, type SaveResult, type SObjectType } from './crm-wire';
 
 /** Options of a Salesforce write. */
 export interface SfWriteOptions {
@@ -124,7 +124,7 @@ export class SalesforceClient {
         endpoint: `GET ${SF_API}/composite/sobjects/${type}`,
         signal,
       },
-      z.array(record.nullable()),
+      collectionReadWire(record),
     );
     return data as (z.output<S> | null)[];
   }
@@ -150,7 +150,7 @@ export class SalesforceClient {
         body: { allOrNone, records: records.map((r) => ({ attributes: { type }, ...r })) },
         ...rest,
       },
-      z.array(saveResultWire),
+      saveResultsWire,
     );
     return data;
   }

@@ -1,3 +1,4 @@
+import { memoByKey } from '../shared/memo';
 import { z } from 'zod';
 
 /**
@@ -96,6 +97,9 @@ export type CustomerPaymentRow = z.output<typeof customerPaymentRow>;
 
 /** `POST /suiteql` answer. */
 export function suiteqlPageWire<S extends z.ZodType>(row: S) {
+  return suiteqlPageWires(row) as ReturnType<typeof buildSuiteqlPageWire<S>>;
+}
+function buildSuiteqlPageWire<S extends z.ZodType>(row: S) {
   return z.looseObject({
     count: z.number(),
     hasMore: z.boolean(),
@@ -104,6 +108,7 @@ export function suiteqlPageWire<S extends z.ZodType>(row: S) {
     items: z.array(row),
   });
 }
+const suiteqlPageWires = memoByKey((row: z.ZodType) => buildSuiteqlPageWire(row));
 export interface SuiteqlPage<T> {
   count: number;
   hasMore: boolean;

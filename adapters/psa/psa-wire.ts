@@ -1,3 +1,4 @@
+import { memoByKey } from '../shared/memo';
 import { z } from 'zod';
 import { wireId } from '../shared/mapping';
 
@@ -89,6 +90,9 @@ const meta = z.looseObject({
  * workspaces?: {id: workspace} (side-loaded), meta }`.
  */
 export function envelopeWire(object: KantataObject): z.ZodType<RawEnvelope> {
+  return envelopeWires(object);
+}
+const envelopeWires = memoByKey((object: KantataObject): z.ZodType<RawEnvelope> => {
   const shape: Record<string, z.ZodType> = {
     count: z.number().optional(),
     results: z.array(resultRef),
@@ -97,7 +101,7 @@ export function envelopeWire(object: KantataObject): z.ZodType<RawEnvelope> {
   };
   shape[object] = z.record(z.string(), KANTATA_SCHEMAS[object]).optional();
   return z.looseObject(shape) as unknown as z.ZodType<RawEnvelope>;
-}
+});
 /** The envelope as parsed, before its object map is picked out. */
 export interface RawEnvelope {
   count?: number;
