@@ -9,6 +9,7 @@ process.env.NODE_ENV ??= 'production';
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import { createGatewaySecurity, createInternalTokenSigner, INTERNAL_TOKEN_HEADER, startGateway } from '../gateway';
@@ -58,6 +59,8 @@ async function main() {
         : { customer: ttl, opportunity: ttl, project: ttl, resource: ttl, assignment: ttl, timeEntry: ttl, invoice: ttl, payment: ttl },
   });
   const profiler = cpuProfiler();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   process.on('message', async (msg: { cmd: string; file?: string }) => {
     if (msg.cmd === 'profile-start') {
       // a CPU profile of this process from now until profile-stop (bench/profile-bi)
@@ -73,6 +76,11 @@ async function main() {
     } else if (msg.cmd === 'stats') {
       const s = tandem.adapters.stats();
       process.send!({ calls: { CRM: s.CRM.calls, ERP: s.ERP.calls, PSA: s.PSA.calls }, roundTrips: tandem.store.roundTrips() });
+    } else if (msg.cmd === 'loop-delay') {
+      // the event loop's delay since the last ask (ms): a stall shows as a max far above p99
+      const h = loopDelay;
+      process.send!({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, memory: process.memoryUsage() });
+      h.reset();
     } else if (msg.cmd === 'stale') {
       await tandem.store.markStale();
       process.send!({ ok: true });
