@@ -58,6 +58,7 @@ describe.each(['CRM', 'ERP', 'PSA'] as const)('%s faults', (system: SourceSystem
     const started = Date.now();
     const err = await sourceFailure(read(a));
     expect(err).toMatchObject({ code: 'TIMEOUT', system, retryable: true });
+    expect(err.message).toContain('no answer within 150 ms');
     expect(Date.now() - started).toBeLessThan(800);
     expect(sim().counters().total).toBe(2);
   });

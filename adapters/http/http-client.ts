@@ -229,8 +229,14 @@ export class VendorHttpClient {
   }
 
   private async attemptOnce<T>(req: VendorRequest, onOk: (res: RawResponse) => Promise<T>, traceparent: string | undefined): Promise<T> {
-    const timeout = AbortSignal.timeout(this.config.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    // the time budget of this attempt, cleared when it ends (AbortSignal.timeout leaves a timer behind
+    // that fires after the budget for every call, and builds an error and an abort event each time)
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(timeoutError(this.config.timeoutMs)), this.config.timeoutMs);
+    const forward = () => controller.abort(req.signal!.reason);
+    if (req.signal?.aborted) forward();
+    else req.signal?.addEventListener('abort', forward, { once: true });
+    const signal = controller.signal;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.config.token}`,
       accept: 'application/json',
@@ -251,14 +257,22 @@ export class VendorHttpClient {
       this.log.debug({ endpoint: req.endpoint, status: res.status, ms: Math.round(performance.now() - started) }, 'vendor call');
       return out;
     } catch (e) {
-      const err = ensureSourceError(e, this.system);
+      // aborted: say why (out of time, or the caller's reason) rather than "the operation was aborted"
+      const err = ensureSourceError(signal.aborted && !(e instanceof SourceError) ? signal.reason : e, this.system);
       this.recorder.recordError(err.code);
       this.log.debug({ endpoint: req.endpoint, code: err.code, status: err.status }, 'vendor call failed');
       throw err;
     } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', forward);
       this.recorder.recordDuration(performance.now() - started);
     }
   }
+}
+
+/** What an attempt that ran out of time is aborted with (classified TIMEOUT, like AbortSignal.timeout's). */
+function timeoutError(ms: number): Error {
+  return Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' });
 }
 
 /** An error body as JSON when it is JSON, else its text (truncated). */
