@@ -451,6 +451,15 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
       payload: parseEvent(e.type, e.payload),
       trace_id: row.traceId,
     }));
+    // the canonical cache first: whoever sees SUCCEEDED (a poller, a subscriber) and then reads the
+    // graph finds what the transaction made (the project, the opportunity's link), not the rows before it
+    if (def.refresh) {
+      try {
+        await def.refresh(outputs, input, store);
+      } catch (err) {
+        log.warn({ err, transactionId: row.id }, 'could not refresh the cache after the transaction; reads will refresh it');
+      }
+    }
     await persist(row.id, {
       steps: lastStep ? [{ position: lastStep.position, status: 'SUCCEEDED', last_error: null, finished: true }] : [],
       tx: { status: 'SUCCEEDED', context: lastStep?.patch ?? {}, result, error: null, finished: true },
@@ -461,13 +470,6 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     finished(row, 'SUCCEEDED');
     log.info({ transactionId: row.id, workflow: row.workflow, result }, 'sync transaction succeeded');
     void announce(row.id);
-    if (def.refresh) {
-      try {
-        await def.refresh(outputs, input, store);
-      } catch (err) {
-        log.warn({ err, transactionId: row.id }, 'could not refresh the cache after the transaction; reads will refresh it');
-      }
-    }
   }
 
   async function failStep(
