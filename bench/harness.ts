@@ -15,7 +15,12 @@ export interface ChildStack {
   pid: number;
   ask<T = Record<string, unknown>>(cmd: string, args?: object): Promise<T>;
   /** Peak resident set size of the Tandem child so far, in MB (Linux VmHWM). */
+  /** the child's peak RSS (VmHWM) since it started, or since the last resetPeakRss() */
   peakRssMb(): number;
+  /** Starts the peak over from the current RSS (Linux: clear_refs 5), so a step's peak is its own, not the start's. False where it cannot. */
+  resetPeakRss(): boolean;
+  /** the child's RSS now */
+  rssMb(): number;
   /** Peak RSS of the simulators' child, in MB; undefined when they run inside the Tandem child. */
   systemsPeakRssMb(): number | undefined;
   /** CPU time (user + system) the child has used so far, in ms (Linux /proc). */
@@ -97,6 +102,18 @@ export async function startChildStack(
     pid: child.pid!,
     ask,
     peakRssMb: () => peakRssMbOf(child.pid!),
+    resetPeakRss() {
+      try {
+        writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    rssMb() {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
     systemsPeakRssMb: () => (systems ? peakRssMbOf(systems.child.pid!) : undefined),
     cpuMs() {
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
