@@ -375,7 +375,9 @@ for (const backend of backends) {
         note('evict timeEntry', await measure(() => store.evict('timeEntry', w.timeEntry.map((t) => t.id))));
       }
       const expected: Record<string, number> = {};
-      for (const k of Object.keys(counts)) expected[k] = /^putMany (project|invoice)$/.test(k) ? 4 : 1;
+      // a parent with a child list: one statement on PGlite (it runs one at a time); on PostgreSQL
+      // a transaction of two (BEGIN, rows, children, COMMIT), so no concurrent writer slips a child in
+      for (const k of Object.keys(counts)) expected[k] = /^putMany (project|invoice)$/.test(k) && store.kind === 'postgres' ? 4 : 1;
       const firsts = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v[0]]));
       const seconds = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v[1]]));
       expect(firsts).toEqual(expected);
