@@ -26,6 +26,11 @@ export interface Driver {
   query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /** LISTEN on a channel (see Store.listen); resolves to a function that stops listening */
   listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>>;
+  /**
+   * PostgreSQL only: `run`'s statements in one transaction on one pooled connection,
+   * straight on the driver (BEGIN, COMMIT; ROLLBACK when `run` throws).
+   */
+  transaction?<T>(run: (query: <R>(sql: string, params: readonly unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,24 @@ async function openPostgres(url: string, log: Logger): Promise<Driver> {
     migration,
     writes: new WriteTracker(),
     query: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[],
+    async transaction<T>(run: (query: <R>(sql: string, params: readonly unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        try {
+          const out = await run(async <R>(sql: string, params: readonly unknown[]) => (await client.query(sql, params as unknown[])).rows as R[]);
+          await client.query('COMMIT');
+          return out;
+        } catch (e) {
+          await client.query('ROLLBACK').catch((rb: Error) => (broken = rb));
+          throw e;
+        }
+      } finally {
+        // a connection whose ROLLBACK failed is not handed to anyone else
+        client.release(broken);
+      }
+    },
     listen: (channel, onNotify) => listener.listen(channel, onNotify),
     close: async () => {
       await listener.close();

@@ -187,7 +187,7 @@ export async function openStore(config: StoreConfig = {}): Promise<Store> {
       }
     })();
     return closing;
-  }, (sql, params) => driver.query(sql, params), (channel, onNotify) => driver.listen(channel, onNotify));
+  }, (sql, params) => driver.query(sql, params), (channel, onNotify) => driver.listen(channel, onNotify), driver.transaction?.bind(driver));
 }
 
 // ---------------------------------------------------------------------------
@@ -339,6 +339,7 @@ class SqlStore implements Store {
     private readonly closeFn: () => Promise<void>,
     private readonly driverQuery: <T>(sql: string, params: readonly unknown[]) => Promise<T[]>,
     private readonly driverListen: Driver['listen'],
+    private readonly driverTransaction?: Driver['transaction'],
   ) {}
 
   listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>> {
@@ -483,6 +484,19 @@ class SqlStore implements Store {
       return;
     }
     const childSql = this.owned(this.cached(`children:${entity}`, () => putChildrenSql(child)));
+    const transaction = this.driverTransaction;
+    if (transaction) {
+      // BEGIN, rows, children, COMMIT on one pooled connection, without Prisma's per-statement cost
+      this.counter.add(4);
+      await this.writing([entity], putIds, () =>
+        transaction(async (q) => {
+          const [r] = await q<{ ids: string }>(rowsSql, params);
+          const written = JSON.parse(r.ids) as string[];
+          if (written.length > 0) await q(childSql, [written, childJson]);
+        }),
+      );
+      return;
+    }
     await this.writing([entity], putIds, () => this.prisma.$transaction(
       async (tx) => {
         const [r] = await tx.$queryRawUnsafe<{ ids: string }[]>(rowsSql, ...params);
