@@ -29,6 +29,12 @@ export interface SystemConfig {
    * @default 100
    */
   retryBaseDelayMs?: number;
+  /**
+   * The largest answer body read, in bytes; a longer one is cut off and fails BAD_RESPONSE
+   * (a misbehaving system cannot exhaust the gateway's memory).
+   * @default 67108864 (64 MiB)
+   */
+  maxResponseBytes?: number;
 }
 
 /** Connection settings of the three systems. */
@@ -39,6 +45,7 @@ export const DEFAULT_TIMEOUT_MS = 3000;
 export const DEFAULT_READ_RETRIES = 2;
 export const DEFAULT_MAX_RETRY_AFTER_MS = 2000;
 export const DEFAULT_RETRY_BASE_DELAY_MS = 100;
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads one system's settings from the environment:
@@ -53,6 +60,7 @@ export function systemConfigFromEnv(system: SourceSystem): SystemConfig {
     timeoutMs: envInt('TANDEM_ADAPTER_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, 1, 600_000),
     readRetries: envInt('TANDEM_ADAPTER_READ_RETRIES', DEFAULT_READ_RETRIES, 0, 10),
     maxRetryAfterMs: envInt('TANDEM_ADAPTER_MAX_RETRY_AFTER_MS', DEFAULT_MAX_RETRY_AFTER_MS, 0, 600_000),
+    maxResponseBytes: envInt('TANDEM_ADAPTER_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 1024 * 1024 * 1024),
   };
 }
 
@@ -76,6 +84,7 @@ const SYSTEM_DEFAULTS: Record<SourceSystem, { url: string; token: string }> = {
  * | `TANDEM_ADAPTER_TIMEOUT_MS` | `3000` |
  * | `TANDEM_ADAPTER_READ_RETRIES` | `2` |
  * | `TANDEM_ADAPTER_MAX_RETRY_AFTER_MS` | `2000` |
+ * | `TANDEM_ADAPTER_MAX_RESPONSE_BYTES` | `67108864` |
  */
 export function adaptersConfigFromEnv(): AdaptersConfig {
   return { CRM: systemConfigFromEnv('CRM'), ERP: systemConfigFromEnv('ERP'), PSA: systemConfigFromEnv('PSA') };

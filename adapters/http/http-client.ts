@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { SourceSystem } from '../../canonical-schema';
 import { formatTraceparent, inSpan, parseTraceparent, telemetryEnabled, type Logger } from '../../lib';
 import { metrics } from '../../telemetry';
-import { DEFAULT_RETRY_BASE_DELAY_MS, type SystemConfig } from '../config';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRY_BASE_DELAY_MS, type SystemConfig } from '../config';
 import { CallStatsRecorder, type CallStats } from './call-stats';
 import { ensureSourceError, SourceError, sourceErrorFromStatus } from './source-error';
 
@@ -70,13 +70,34 @@ function headersOf(raw: IncomingHttpHeaders): ResponseHeaders {
  * reject with Node's errors (`code` ECONNREFUSED, ECONNRESET, ...), an abort
  * with an AbortError; ensureSourceError classifies both.
  */
-function send(url: URL, agent: http.Agent, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<RawResponse> {
+/** An answer longer than the configured limit: read no further. */
+class ResponseTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is longer than ${limit} bytes (TANDEM_ADAPTER_MAX_RESPONSE_BYTES)`);
+  }
+}
+
+function send(
+  url: URL,
+  agent: http.Agent,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent, signal }, (res) => {
       res.setEncoding('utf8');
       let text = '';
-      res.on('data', (chunk: string) => (text += chunk));
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.length > maxBytes) {
+          reject(new ResponseTooLarge(maxBytes));
+          req.destroy();
+        }
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: headersOf(res.headers), text }));
       // the connection dropped before the body ended
       res.on('close', () => {
@@ -249,7 +270,15 @@ export class VendorHttpClient {
     this.recorder.recordCall(req.endpoint);
     const started = performance.now();
     try {
-      const res = await send(new URL(`${this.config.baseUrl}${req.path}`), this.agent, req.method, headers, req.body === undefined ? undefined : JSON.stringify(req.body), signal);
+      const res = await send(
+        new URL(`${this.config.baseUrl}${req.path}`),
+        this.agent,
+        req.method,
+        headers,
+        req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal,
+        this.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      );
       if (res.status < 200 || res.status > 299) {
         throw sourceErrorFromStatus(this.system, res.status, parseLoosely(res.text), res.headers.get('retry-after'), req.endpoint);
       }
@@ -258,7 +287,10 @@ export class VendorHttpClient {
       return out;
     } catch (e) {
       // aborted: say why (out of time, or the caller's reason) rather than "the operation was aborted"
-      const err = ensureSourceError(signal.aborted && !(e instanceof SourceError) ? signal.reason : e, this.system);
+      const err =
+        e instanceof ResponseTooLarge
+          ? new SourceError('BAD_RESPONSE', this.system, `${req.endpoint}: ${e.message}`, { cause: e })
+          : ensureSourceError(signal.aborted && !(e instanceof SourceError) ? signal.reason : e, this.system);
       this.recorder.recordError(err.code);
       this.log.debug({ endpoint: req.endpoint, code: err.code, status: err.status }, 'vendor call failed');
       throw err;

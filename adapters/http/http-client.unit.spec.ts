@@ -75,6 +75,21 @@ describe('VendorHttpClient', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('cuts off an answer longer than maxResponseBytes: BAD_RESPONSE, not retried, and the client still works', async () => {
+    handler = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'a', n: 1, pad: 'x'.repeat(200_000) }));
+    };
+    const c = client({ maxResponseBytes: 50_000 });
+    const err = await sourceFailure(c.json(get, itemSchema));
+    expect(err.code).toBe('BAD_RESPONSE');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('longer than 50000 bytes');
+    expect(seen).toHaveLength(1);
+    handler = (_q, res) => json(res, 200, { id: 'b', n: 2 });
+    expect((await c.json(get, itemSchema)).data).toEqual({ id: 'b', n: 2 });
+  });
+
   it('turns a body of the wrong shape into BAD_RESPONSE naming the field', async () => {
     handler = (_q, res) => json(res, 200, { id: 'a', n: 'one' });
     const err = await sourceFailure(client().json(get, itemSchema));
