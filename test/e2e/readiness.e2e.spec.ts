@@ -19,6 +19,7 @@ async function startProxy(target: URL) {
   let server: net.Server | undefined;
   let port = 0;
   const listen = async () => {
+    if (server?.listening) return;
     server = net.createServer((client) => {
       const upstream = net.connect(Number(target.port || 5432), target.hostname);
       for (const s of [client, upstream]) {
@@ -33,9 +34,19 @@ async function startProxy(target: URL) {
     for (let attempt = 0; ; attempt++) {
       const p = port || 20_000 + Math.floor(Math.random() * 10_000);
       try {
+        // listeners removed whichever way it ends: a retried listen must not pile them up
         await new Promise<void>((resolve, reject) => {
-          server!.once('error', reject);
-          server!.listen(p, '127.0.0.1', () => resolve());
+          const onError = (e: Error) => {
+            server!.off('listening', onListening);
+            reject(e);
+          };
+          const onListening = () => {
+            server!.off('error', onError);
+            resolve();
+          };
+          server!.once('error', onError);
+          server!.once('listening', onListening);
+          server!.listen(p, '127.0.0.1');
         });
         break;
       } catch (e) {
@@ -56,6 +67,13 @@ async function startProxy(target: URL) {
       await closed;
     },
     restore: listen,
+    /** Closes the proxy for good (nothing may keep the test process alive). */
+    async close() {
+      if (!server?.listening) return;
+      const closed = new Promise<void>((r) => server!.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
   };
 }
 
@@ -72,8 +90,10 @@ async function startProxy(target: URL) {
     t = await startTestStack({ customers: 10, store: { databaseUrl: viaProxy.toString() } });
   }, 120_000);
   afterAll(async () => {
+    // the stack stops through the proxy (its pool says goodbye), then the proxy closes
     await proxy?.restore().catch(() => undefined);
     await t?.stop();
+    await proxy?.close();
     await dropSchema(schema);
   });
 
