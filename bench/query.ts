@@ -202,13 +202,17 @@ async function main() {
     // step 2's 100,000 requests; both are reported
     const lifetimePeakBefore = stack.peakRssMb();
     const peakIsStep = stack.resetPeakRss();
+    await stack.ask('loop-delay'); // starts the event loop's delay histogram over
     const cpuBefore = stack.cpuMs();
     const warm = await load(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, 20, DURATION_S, gw);
     // CPU time of the Tandem child per request: stays meaningful when other work shares the machine
     const cpuMsPerRequest = Math.round((stack.cpuMs() - cpuBefore) / Math.max(warm.requests, 1) * 10) / 10;
+    const loop = await stack.ask<{ p50: number; p99: number; max: number }>('loop-delay');
     result.biWarm = {
       ...warm,
       cpuMsPerRequest,
+      // how long the Tandem child's event loop was kept from polling sockets while the step ran
+      eventLoopDelayMs: { p50: round2(loop.p50), p99: round2(loop.p99), max: round2(loop.max) },
       // the peak while this step ran (VmHWM reset at its start), and the child's peak since it started
       peakRssMb: stack.peakRssMb(),
       peakRssIsThisStep: peakIsStep,

@@ -79,7 +79,7 @@ async function main() {
     } else if (msg.cmd === 'loop-delay') {
       // the event loop's delay since the last ask (ms): a stall shows as a max far above p99
       const h = loopDelay;
-      process.send!({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, memory: process.memoryUsage() });
+      process.send!({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
       h.reset();
     } else if (msg.cmd === 'stale') {
       await tandem.store.markStale();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { memoByKey } from '../lib';
 import { currencyCode, decimalString } from './money';
 import { addressSchema, isoDate } from './entities';
 
@@ -72,16 +73,10 @@ export type TimeEntryInput = z.infer<typeof timeEntryInputSchema>;
 export const idempotencyKeySchema = z.string().trim().min(1, 'must not be empty').max(200);
 
 /** Connection arguments: `first` between 1 and `max`, `after` an opaque cursor. */
-export function pageArgsSchema(max: number) {
-  // one schema per bound (zod compiles a schema on its first parse; every connection field asks for one)
-  let schema = pageArgsSchemas.get(max);
-  if (!schema) pageArgsSchemas.set(max, (schema = buildPageArgsSchema(max)));
-  return schema;
-}
-function buildPageArgsSchema(max: number) {
-  return z.object({
+// one schema per bound (zod compiles a schema on its first parse; every connection field asks for one)
+export const pageArgsSchema = memoByKey((max: number) =>
+  z.object({
     first: z.number().int().min(1, `must be between 1 and ${max}`).max(max, `must be between 1 and ${max}`).optional().nullable(),
     after: z.string().optional().nullable(),
-  });
-}
-const pageArgsSchemas = new Map<number, ReturnType<typeof buildPageArgsSchema>>();
+  }),
+);

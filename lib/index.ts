@@ -14,3 +14,4 @@ export {
   telemetryEnabled,
 } from './trace-context';
 export type { SpanAttributes, SpanHandle, SpanKind, SpanOptions, SpanSink, TraceContext } from './trace-context';
+export { memoByKey } from './memo';

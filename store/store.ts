@@ -242,6 +242,11 @@ function envelopeSql(spec: EntitySpec): string {
  * $1 rows, $2 source, $3 syncedAt, $4 entity type, $5 refs.
  */
 function putRowsSql(spec: EntitySpec): string {
+  return `${putRowsCtes(spec)}\n${PUT_ROWS_RESULT}`;
+}
+
+/** putRowsSql's CTEs: the input rows, their upsert (`up`, the ids written) and the id map (`refs`). */
+function putRowsCtes(spec: EntitySpec): string {
   const cols = flatColumns(spec.cols);
   const names = cols.map((c) => c.name);
   const recordDef = cols.map((c) => `${c.name} ${c.pgType}`).join(', ');
@@ -251,10 +256,12 @@ function putRowsSql(spec: EntitySpec): string {
     `up AS (INSERT INTO ${spec.table} AS t (${names.join(', ')}, source, synced_at) ` +
     `SELECT ${names.join(', ')}, $2::source_system, $3::timestamptz FROM input ORDER BY id ` +
     `ON CONFLICT (id) DO UPDATE SET ${updates} WHERE t.synced_at <= excluded.synced_at RETURNING t.id),\n` +
-    `refs AS (${upsertRefsSql('$4', '$5')} RETURNING 1)\n` +
-    `SELECT coalesce(json_agg(id), '[]'::json)::text AS ids FROM up`
+    `refs AS (${upsertRefsSql('$4', '$5')} RETURNING 1)`
   );
 }
+
+/** What putRowsSql answers: the ids it wrote (a row older than the stored one is not written). */
+const PUT_ROWS_RESULT = `SELECT coalesce(json_agg(id), '[]'::json)::text AS ids FROM up`;
 
 function upsertRefsSql(entityParam: string, refsParam: string): string {
   return (
@@ -273,6 +280,29 @@ function upsertRefsSql(entityParam: string, refsParam: string): string {
  * $1 written parent ids, $2 child rows.
  */
 function putChildrenSql(child: ChildSpec): string {
+  const { ctes, upsert } = childListSql(child, '$1::text[]', '$2');
+  return `WITH ${ctes}\n${upsert}`;
+}
+
+/**
+ * putRowsSql and the child list in one statement (the child CTEs take the parent
+ * ids from `up`), for the embedded store only: PGlite has one connection and runs
+ * one statement or transaction at a time, so no other writer can slip a child row
+ * in between, which on PostgreSQL only the two statements of one transaction rule
+ * out (the second one's snapshot is taken with the parents locked). One round trip
+ * instead of BEGIN, two statements and COMMIT. $1..$5 as putRowsSql, $6 child rows.
+ */
+function putRowsAndChildrenSql(spec: EntitySpec, child: ChildSpec): string {
+  const { ctes, upsert } = childListSql(child, 'ARRAY(SELECT id FROM up)', '$6');
+  return `${putRowsCtes(spec)},\n${ctes},\nchild_up AS (${upsert} RETURNING 1)\n${PUT_ROWS_RESULT}`;
+}
+
+/**
+ * The child-list replacement of the parents `parents` (a text[] expression) from
+ * the rows in `rowsParam` (jsonb): CTEs (the input, the deletion of rows the new
+ * lists no longer hold) and the upsert of the rest.
+ */
+function childListSql(child: ChildSpec, parents: string, rowsParam: string): { ctes: string; upsert: string } {
   const ccols = [
     { name: child.parentColumn, pgType: 'text' },
     { name: child.positionColumn, pgType: 'integer' },
@@ -281,36 +311,18 @@ function putChildrenSql(child: ChildSpec): string {
   const cnames = ccols.map((c) => c.name);
   const keyMatch = child.key.map((k) => `i.${k} = c.${k}`).join(' AND ');
   const cupdates = cnames.filter((n) => !child.key.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ');
-  return (
-    `WITH child_in AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(${ccols.map((c) => `${c.name} ${c.pgType}`).join(', ')}) ` +
-    `WHERE x.${child.parentColumn} = ANY($1::text[])),\n` +
-    // rows the new lists no longer hold: disjoint from the rows upserted below
-    `child_del AS (DELETE FROM ${child.table} c WHERE c.${child.parentColumn} = ANY($1::text[]) ` +
-    `AND NOT EXISTS (SELECT 1 FROM child_in i WHERE ${keyMatch}))\n` +
-    `INSERT INTO ${child.table} AS c (${cnames.join(', ')}) ` +
-    `SELECT ${cnames.join(', ')} FROM child_in ORDER BY ${child.key.join(', ')} ` +
-    `ON CONFLICT (${child.key.join(', ')}) DO UPDATE SET ${cupdates}`
-  );
-}
-
-/**
- * putRowsSql and putChildrenSql as one statement (the child list's CTEs take the
- * parent ids from `up`), for the embedded store only: PGlite has one connection
- * and runs one statement or transaction at a time, so no other writer can slip
- * a child row in between, which on PostgreSQL only the two statements of one
- * transaction rule out (the second one's snapshot is taken with the parents
- * locked). One round trip instead of Prisma's BEGIN, two statements and COMMIT.
- * $1..$5 as putRowsSql, $6 child rows.
- */
-function putRowsAndChildrenSql(spec: EntitySpec, child: ChildSpec): string {
-  const rows = putRowsSql(spec);
-  const children = putChildrenSql(child)
-    .replace(/\$2::jsonb/g, '$6::jsonb')
-    .replace(/ = ANY\(\$1::text\[\]\)/g, ' IN (SELECT id FROM up)')
-    .replace(/^WITH /, '');
-  const select = rows.lastIndexOf('\nSELECT ');
-  const lastInsert = children.lastIndexOf('\nINSERT INTO ');
-  return `${rows.slice(0, select)},\n${children.slice(0, lastInsert)},\nchild_up AS (${children.slice(lastInsert + 1)} RETURNING 1)${rows.slice(select)}`;
+  return {
+    ctes:
+      `child_in AS (SELECT * FROM jsonb_to_recordset(${rowsParam}::jsonb) AS x(${ccols.map((c) => `${c.name} ${c.pgType}`).join(', ')}) ` +
+      `WHERE x.${child.parentColumn} = ANY(${parents})),\n` +
+      // rows the new lists no longer hold: disjoint from the rows upserted below
+      `child_del AS (DELETE FROM ${child.table} c WHERE c.${child.parentColumn} = ANY(${parents}) ` +
+      `AND NOT EXISTS (SELECT 1 FROM child_in i WHERE ${keyMatch}))`,
+    upsert:
+      `INSERT INTO ${child.table} AS c (${cnames.join(', ')}) ` +
+      `SELECT ${cnames.join(', ')} FROM child_in ORDER BY ${child.key.join(', ')} ` +
+      `ON CONFLICT (${child.key.join(', ')}) DO UPDATE SET ${cupdates}`,
+  };
 }
 
 function likePattern(s: string): string {

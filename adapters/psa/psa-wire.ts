@@ -1,4 +1,4 @@
-import { memoByKey } from '../shared/memo';
+import { memoByKey } from '../../lib';
 import { z } from 'zod';
 import { wireId } from '../shared/mapping';
 

@@ -184,12 +184,25 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
       return {
         async didResolveOperation({ source, document, request, schema }) {
           checkDocumentSize(source, limits);
-          const m = measureOperation(document, { schema, operationName: request.operationName, variables: request.variables, defaultListSize: limits.defaultListSize });
-          if (!m) return;
-          checkMeasure(m, limits, { shape: !shapeChecked.has(document), cost: true });
-          shapeChecked.add(document);
+          checkParsedOperation(limits, { document, schema, operationName: request.operationName, variables: request.variables }, shapeChecked);
         },
       };
     },
   };
+}
+
+/**
+ * Depth, aliases and cost of a parsed operation (refuses with OperationLimitError).
+ * With `shapeChecked`, depth and aliases are measured once per document (they do
+ * not depend on the variables); cost every time.
+ */
+export function checkParsedOperation(
+  limits: OperationLimits,
+  op: { document: DocumentNode; schema?: GraphQLSchema; operationName?: string | null; variables?: Record<string, unknown> | null },
+  shapeChecked?: WeakSet<DocumentNode>,
+): void {
+  const m = measureOperation(op.document, { schema: op.schema, operationName: op.operationName, variables: op.variables, defaultListSize: limits.defaultListSize });
+  if (!m) return;
+  checkMeasure(m, limits, { shape: !shapeChecked?.has(op.document), cost: true });
+  shapeChecked?.add(op.document);
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../../lib/logger';
 import { bearerTokenOf, createTokenVerifier, type TokenVerifierOptions } from './auth';
 import { AuthenticationError, NotInSafelistError, RateLimitedError } from './errors';
 import { createInternalTokenSigner, INTERNAL_TOKEN_HEADER, type InternalTokenOptions } from './internal-token';
-import { checkDocumentSize, checkMeasure, measureOperation, operationLimitsPlugin, type OperationLimits } from './operation-limits';
+import { checkDocumentSize, checkParsedOperation, operationLimitsPlugin, type OperationLimits } from './operation-limits';
 import { persistedQueriesOption, safelistPlugin, sha256Hex, type PersistedOperationsOptions } from './persisted-operations';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit';
 
@@ -137,9 +137,7 @@ export function createGatewaySecurity(options: GatewaySecurityOptions, logger: L
       }
       return;
     }
-    if (!limits) return;
-    const m = measureOperation(op.document, { schema: op.schema, operationName: op.operationName, variables: op.variables, defaultListSize: limits.defaultListSize });
-    if (m) checkMeasure(m, limits, { shape: true, cost: true });
+    if (limits) checkParsedOperation(limits, { ...op, document: op.document });
   }
 
   return {
