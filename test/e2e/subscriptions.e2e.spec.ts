@@ -70,7 +70,9 @@ const statuses = (s: TestSubscription) => s.received.map((r) => r.data?.invoiceS
 
 test('an invoice status change reaches its subscribers with the selection resolved across subgraphs, filtered by customer', async () => {
   const by = await invoicesByCustomer();
-  const [[c1, inv1], [c2, inv2]] = [...by.entries()].filter(([, list]) => list.length > 0).map(([c, list]) => [c, list[0]] as const);
+  // the first invoice of two customers that is neither BLOCKED nor VOID yet (the seed world follows today's date), so both changes below are changes
+  const changeable = [...by.entries()].map(([c, list]) => [c, list.find((i) => i.status !== 'BLOCKED' && i.status !== 'VOID')] as const).filter(([, i]) => i);
+  const [[c1, inv1], [c2, inv2]] = changeable;
   const a = client();
   const mine = a.subscribe(
     `subscription($c: ID) { invoiceStatusChanged(customerId: $c) {
