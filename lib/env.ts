@@ -33,3 +33,14 @@ export function envBool(name: string, fallback: boolean): boolean {
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
+
+/** A calendar day `YYYY-MM-DD` (a real one: 2026-02-30 is refused), or undefined when unset. */
+export function envDay(name: string): string | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? new Date(`${raw}T00:00:00Z`) : new Date(NaN);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== raw) {
+    throw new ConfigError(`${name} must be a day as YYYY-MM-DD, got "${raw}"`);
+  }
+  return raw;
+}

@@ -1,6 +1,6 @@
 export { createLogger, rootLogger, configureLogs } from './logger';
 export type { Logger, LogDestination } from './logger';
-export { envString, envInt, envBool, ConfigError } from './env';
+export { envString, envInt, envBool, envDay, ConfigError } from './env';
 export { LOG_REDACT_PATHS } from './logger';
 export {
   formatTraceparent,

@@ -1,4 +1,4 @@
-import { envInt, envString } from '../lib';
+import { envDay, envInt, envString } from '../lib';
 import type { SystemName } from './server/types';
 
 /** Default listen port of each simulator. */
@@ -55,6 +55,12 @@ export interface SystemsConfig {
    */
   customers: number;
   /**
+   * Base date of the generated world, `YYYY-MM-DD` (`TANDEM_SEED_TODAY`): the world is "in mid-flight"
+   * around it (open invoices, unapproved time). Set it to reproduce one day's world.
+   * @default undefined: today
+   */
+  today: string | undefined;
+  /**
    * Where each simulator sends its webhooks (`TANDEM_<SYS>_WEBHOOK_URL`, unset: nothing is
    * sent until one is set at runtime) and their HMAC secret (`TANDEM_<SYS>_WEBHOOK_SECRET`).
    * @default { crm: { url: null, secret: 'crm-dev-webhook-secret' }, ... }
@@ -76,6 +82,7 @@ export function systemsConfigFromEnv(): SystemsConfig {
     latencyMs: envInt('TANDEM_SYSTEM_LATENCY_MS', 5, 0, 60_000),
     seed: envInt('TANDEM_SEED', 42),
     customers: envInt('TANDEM_SEED_CUSTOMERS', 50, 5, 100_000),
+    today: envDay('TANDEM_SEED_TODAY'),
     webhooks: per((n, u) => ({
       url: envString(`TANDEM_${u}_WEBHOOK_URL`) ?? null,
       secret: envString(`TANDEM_${u}_WEBHOOK_SECRET`, DEFAULT_WEBHOOK_SECRETS[n]),

@@ -125,6 +125,7 @@ describe('systemsConfigFromEnv', () => {
       latencyMs: 5,
       seed: 42,
       customers: 50,
+      today: undefined,
       webhooks: {
         crm: { url: null, secret: 'crm-dev-webhook-secret' },
         erp: { url: null, secret: 'erp-dev-webhook-secret' },
@@ -141,7 +142,9 @@ describe('systemsConfigFromEnv', () => {
     process.env.TANDEM_SEED_CUSTOMERS = '120';
     process.env.TANDEM_ERP_WEBHOOK_URL = 'http://127.0.0.1:4010/webhooks/erp';
     process.env.TANDEM_ERP_WEBHOOK_SECRET = 'erp-rotated';
+    process.env.TANDEM_SEED_TODAY = '2026-06-15';
     expect(systemsConfigFromEnv()).toMatchObject({
+      today: '2026-06-15',
       webhooks: { erp: { url: 'http://127.0.0.1:4010/webhooks/erp', secret: 'erp-rotated' }, crm: { url: null } },
       ports: { erp: 5102 },
       tokens: { psa: 'psa-secret' },
@@ -151,6 +154,21 @@ describe('systemsConfigFromEnv', () => {
     });
     process.env.TANDEM_CRM_PORT = 'eighty';
     expect(() => systemsConfigFromEnv()).toThrow(/TANDEM_CRM_PORT/);
+  });
+
+  it('TANDEM_SEED_TODAY sets the generated world\'s date', async () => {
+    process.env.TANDEM_SEED_TODAY = '2025-03-10';
+    const systems = await startSystems({ customers: 5 });
+    try {
+      const dates = (systems.erp.snapshot() as { invoices: { tranDate: string }[] }).invoices.map((i) => i.tranDate).sort();
+      expect(dates.length).toBeGreaterThan(0);
+      expect(dates[dates.length - 1] <= '2025-03-10').toBe(true);
+      expect(dates[dates.length - 1] >= '2025-02-01').toBe(true);
+    } finally {
+      await stopSystems(systems);
+    }
+    process.env.TANDEM_SEED_TODAY = '2025-02-30';
+    await expect(startSystems({ customers: 5 })).rejects.toThrow(/TANDEM_SEED_TODAY must be a day/);
   });
 });
 

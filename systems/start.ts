@@ -80,7 +80,7 @@ export interface StartSystemsOptions {
   seed?: number;
   /** @default TANDEM_SEED_CUSTOMERS, 50 */
   customers?: number;
-  /** Base date of a generated world. @default new Date() */
+  /** Base date of a generated world. @default TANDEM_SEED_TODAY, else new Date() */
   today?: Date | string;
   /** Start only these systems. @default all three */
   only?: readonly SystemName[];
@@ -167,7 +167,7 @@ export async function startSystems(opts: StartSystemsOptions = {}): Promise<Part
   const underJest = process.env.JEST_WORKER_ID !== undefined;
   const seed = opts.seed ?? env.seed;
   const customers = opts.customers ?? env.customers;
-  const world = worldOf({ world: opts.world, seed, customers, today: opts.today });
+  const world = worldOf({ world: opts.world, seed, customers, today: opts.today ?? env.today });
   const one = (name: SystemName): SimulatorOptions => ({
     port: opts.ports?.[name] ?? (underJest ? 0 : env.ports[name]),
     host: opts.host ?? env.host,
