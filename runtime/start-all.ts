@@ -31,7 +31,7 @@ export interface StartAllOptions {
   /** Store settings (e.g. `{ memory: true }` in tests). */
   store?: StoreConfig;
   /** Options for the embedded simulators (tests shrink the world and drop the latency). */
-  systems?: { latencyMs?: number; customers?: number; seed?: number; persist?: boolean };
+  systems?: { latencyMs?: number; customers?: number; seed?: number; persist?: boolean; concurrency?: Partial<Record<SystemName, number>> };
   /** Freshness budgets per entity. */
   freshness?: Partial<FreshnessBudget>;
   /** Adapter settings per system, merged over the defaults (e.g. a shorter timeout in tests). */
@@ -115,6 +115,7 @@ export async function startAll(options: StartAllOptions = {}): Promise<RunningTa
         latencyMs: options.systems?.latencyMs,
         customers: options.systems?.customers,
         seed: options.systems?.seed,
+        concurrency: options.systems?.concurrency,
         host: config.host,
         ports: options.config?.gatewayPort === 0 ? { crm: 0, erp: 0, psa: 0 } : undefined,
       });

@@ -4,8 +4,9 @@
  * in each simulated system)."
  *
  * The workers run in a real child process (test/support/sync-worker-child.ts) over
- * a store shared through PostgreSQL (a fresh schema); the simulators and the engine
- * (submit) run in this process. PostgreSQL only: an embedded PGlite cannot be shared
+ * a store shared through PostgreSQL (a fresh schema); the simulators, subgraphs and
+ * gateway run in this process, and every conversion is a `convertOpportunity`
+ * mutation through the gateway. PostgreSQL only: an embedded PGlite cannot be shared
  * between processes.
  */
 import { postgresReachable, skipNotice } from '../../store/test-support';
@@ -39,8 +40,7 @@ describePg('a worker process SIGKILLed at random moments during 200 conversions 
     worker = await startWorkerProcess(env.childEnv, WORKER);
     const ids: string[] = [];
     for (const [i, o] of opps.entries()) {
-      const { transaction } = await env.engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: o.id }, idempotencyKey: `crash-${i}` });
-      ids.push(transaction.id);
+      ids.push(await env.convert(o.id, `crash-${i}`));
     }
 
     // kill it at random moments while work remains, restarting it each time. The moments are

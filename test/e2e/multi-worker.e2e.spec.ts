@@ -35,11 +35,14 @@ describePg('two worker processes share 100 conversions (PostgreSQL)', () => {
     workers.push(...(await Promise.all([startWorkerProcess(env.childEnv, options('worker-a')), startWorkerProcess(env.childEnv, options('worker-b'))])));
     env.systems.erp.resetCounters();
 
-    const ids = (
-      await Promise.all(
-        opps.map((o, i) => env.engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: o.id }, idempotencyKey: `shared-${i}` })),
-      )
-    ).map((r) => r.transaction.id);
+    // convertOpportunity through the gateway, eight at a time (each reads its opportunity from the CRM)
+    const ids: string[] = new Array(N);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < N; i = next++) ids[i] = await env.convert(opps[i].id, `shared-${i}`);
+      }),
+    );
 
     // watch the leases: who owns which transaction
     const owners = new Map<string, Set<string>>();

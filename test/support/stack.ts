@@ -34,6 +34,8 @@ const defaultAuthorization = new Map<string, string>();
 export async function startTestStack(
   options: {
     customers?: number;
+    /** Simulator latency per call and concurrency limits. @default latency 0, the simulators' limits */
+    systems?: { latencyMs?: number; concurrency?: NonNullable<StartAllOptions['systems']>['concurrency'] };
     store?: StartAllOptions['store'];
     freshness?: StartAllOptions['freshness'];
     /** Run sync workers in the stack (off by default: read-path suites count database round trips). @default false */
@@ -69,7 +71,7 @@ export async function startTestStack(
       reconcileIntervalSeconds: 0,
     },
     store: options.store ?? { memory: true },
-    systems: { latencyMs: 0, customers: options.customers ?? 10, persist: false },
+    systems: { latencyMs: options.systems?.latencyMs ?? 0, concurrency: options.systems?.concurrency, customers: options.customers ?? 10, persist: false },
     adapters: { timeoutMs: 800, readRetries: 1, retryBaseDelayMs: 10, maxRetryAfterMs: 500, ...options.adapters },
     freshness: options.freshness,
     workers: { pollMs: 100, retry: { baseMs: 50, capMs: 1000 }, ...options.workerOptions },

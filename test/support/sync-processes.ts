@@ -1,41 +1,54 @@
 /**
- * Helpers for the multi-process sync tests (test/e2e/crash, multi-worker): the
- * simulators in the test process, a fresh PostgreSQL schema shared with worker
- * child processes, Closed Won opportunities created through the CRM's API, and
- * worker processes that can be killed with SIGKILL. No jest globals here.
+ * Helpers for the multi-process sync tests (test/e2e/crash, multi-worker): a
+ * whole Tandem in the test process (simulators, subgraphs, gateway; no workers)
+ * over a fresh PostgreSQL schema that worker child processes share, Closed Won
+ * opportunities created through the CRM's API, conversions submitted through the
+ * gateway, and worker processes that can be killed with SIGKILL. No jest globals here.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pino from 'pino';
 import { canonicalId } from '../../canonical-schema';
-import { openStore, type Store } from '../../store';
+import type { Store } from '../../store';
 import { dropSchema, testSchemaName, urlWithSchema } from '../../store/test-support';
-import { generateWorld, startSystems, stopSystems, type CrmData, type ErpData, type PsaData, type RunningSystems } from '../../systems';
-import { createSyncEngine, type StartWorkersOptions, type SyncEngine } from '../../sync';
+import type { CrmData, ErpData, PsaData, RunningSystem } from '../../systems';
+import type { StartWorkersOptions } from '../../sync';
+import { startTestStack, type TestStack } from './stack';
+import { convertOpportunity } from './sync-gateway';
 
 export const silent = pino({ level: 'silent' });
 
 export interface SharedEnv {
-  systems: RunningSystems;
+  /** the stack: gateway, subgraphs and simulators in this process, no workers */
+  stack: TestStack;
+  systems: { crm: RunningSystem; erp: RunningSystem; psa: RunningSystem };
   store: Store;
-  engine: SyncEngine;
   databaseUrl: string;
   /** the environment a worker child needs: the store and the three systems */
   childEnv: NodeJS.ProcessEnv;
+  /** `convertOpportunity` through the gateway; the transaction's id */
+  convert(opportunityId: string, idempotencyKey: string): Promise<string>;
   crm(): CrmData;
   erp(): ErpData;
   psa(): PsaData;
   close(): Promise<void>;
 }
 
-/** Simulators (small world, `latencyMs` per call) and a store on a fresh PostgreSQL schema. */
+/**
+ * A stack on a fresh PostgreSQL schema (simulators with `latencyMs` per call and a small
+ * world, the gateway in front, no workers: those run in child processes).
+ */
 export async function startSharedEnv(opts: { latencyMs: number; erpConcurrency?: number }): Promise<SharedEnv> {
-  const world = generateWorld({ seed: 42, customers: 10, today: '2025-06-16' });
-  const systems = await startSystems({ world, latencyMs: opts.latencyMs, concurrency: opts.erpConcurrency ? { erp: opts.erpConcurrency } : undefined, logger: silent });
   const schema = testSchemaName();
   const databaseUrl = urlWithSchema(schema);
-  const store = await openStore({ databaseUrl, logger: silent });
-  const engine = createSyncEngine({ store, logger: silent });
+  const stack = await startTestStack({
+    customers: 10,
+    store: { databaseUrl },
+    systems: { latencyMs: opts.latencyMs, concurrency: opts.erpConcurrency ? { erp: opts.erpConcurrency } : undefined },
+    // generous: the mutation reads the opportunity from the CRM, which shares this process with jest
+    adapters: { timeoutMs: 10_000 },
+  });
+  const systems = { crm: stack.systems.crm!, erp: stack.systems.erp!, psa: stack.systems.psa! };
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -51,17 +64,17 @@ export async function startSharedEnv(opts: { latencyMs: number; erpConcurrency?:
     LOG_LEVEL: process.env.TANDEM_CHILD_LOG_LEVEL ?? 'silent',
   };
   return {
+    stack,
     systems,
-    store,
-    engine,
+    store: stack.store,
     databaseUrl,
     childEnv,
+    convert: async (opportunityId, idempotencyKey) => (await convertOpportunity(stack, opportunityId, idempotencyKey)).id,
     crm: () => systems.crm.snapshot() as CrmData,
     erp: () => systems.erp.snapshot() as ErpData,
     psa: () => systems.psa.snapshot() as PsaData,
     async close() {
-      await store.close();
-      await stopSystems(systems);
+      await stack.stop();
       await dropSchema(schema);
     },
   };
