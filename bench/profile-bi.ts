@@ -17,9 +17,21 @@ async function main() {
   const dir = process.env.PROFILE_DIR ?? path.join(os.tmpdir(), 'tandem-profiles');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bi-${Date.now()}.cpuprofile`);
-  const stack = await startChildStack({ customers: 100, latencyMs: 5, ttlSeconds: process.env.BENCH_TTL === undefined ? undefined : Number(process.env.BENCH_TTL) }, (process.env.CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+  const stack = await startChildStack(
+    { customers: 100, latencyMs: 5, externalSystems: true, ttlSeconds: process.env.BENCH_TTL === undefined ? undefined : Number(process.env.BENCH_TTL) },
+    (process.env.CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  );
   try {
     for (let i = 0; i < 3; i++) await postJson(stack.gatewayUrl, { query: BI_QUERY, variables: { first: 100 } }, stack.authHeaders);
+    // warm the JIT at the same load first, as bench:query does (PROFILE_WARMUP_S, default 5)
+    await autocannon({
+      url: stack.gatewayUrl,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...stack.authHeaders },
+      body: JSON.stringify({ query: BI_QUERY, variables: { first: 100 } }),
+      connections,
+      duration: Number(process.env.PROFILE_WARMUP_S ?? 5),
+    });
     const profiling = process.env.NO_PROFILE !== '1';
     if (profiling) await stack.ask('profile-start');
     const cpu0 = stack.cpuMs();
