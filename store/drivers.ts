@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openAsBlob, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import type { Logger } from '../lib';
 import { isPostgresUrl, redactUrl, type StoreConfig } from './config';
 import { migrate, pgliteSession, pgSession, quoteIdent, type MigrationResult } from './migrate';
 import { RemotePGlite, type PGliteLike } from './pglite-remote';
+import { sessionPlans, type SessionPlans } from './session-plans';
 import { WriteTracker } from './row-cache';
 
 /** An open database: the adapter Prisma runs on, migrated, and how to close it. */
@@ -22,8 +24,12 @@ export interface Driver {
   migration: MigrationResult;
   /** the writes to this database seen in this process, for the row caches of every store on it */
   writes: WriteTracker;
-  /** one statement straight on the driver (PGlite query / pg pool), without Prisma */
-  query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /**
+   * One statement straight on the driver (PGlite query / pg pool), without Prisma. With
+   * `plan`, a statement run again and again keeps its plan: a session function on PGlite
+   * (store/session-plans.ts), a named prepared statement on each PostgreSQL connection.
+   */
+  query<T>(sql: string, params: readonly unknown[], options?: { plan?: boolean }): Promise<T[]>;
   /** LISTEN on a channel (see Store.listen); resolves to a function that stops listening */
   listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>>;
   /**
@@ -94,7 +100,8 @@ async function openPostgres(url: string, log: Logger): Promise<Driver> {
     location,
     migration,
     writes: new WriteTracker(),
-    query: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[],
+    query: async <T>(sql: string, params: readonly unknown[], options?: { plan?: boolean }) =>
+      (await (options?.plan ? pool.query({ name: statementName(sql), text: sql, values: params as unknown[] }) : pool.query(sql, params as unknown[]))).rows as T[],
     async transaction<T>(run: (query: <R>(sql: string, params: readonly unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -320,8 +327,20 @@ function pgliteListen(db: PGliteLike): Driver['listen'] {
   };
 }
 
+/** Session plans per PGlite instance: the stores opened on one data directory share its session. */
+const plansOf = new WeakMap<PGliteLike, SessionPlans>();
+
 function pgliteQuery(db: PGliteLike): Driver['query'] {
-  return async <T>(sql: string, params: readonly unknown[]) => (await db.query<T>(sql, params as unknown[])).rows;
+  let plans = plansOf.get(db);
+  if (!plans) plansOf.set(db, (plans = sessionPlans(db)));
+  const planned = plans;
+  return async <T>(sql: string, params: readonly unknown[], options?: { plan?: boolean }) =>
+    options?.plan ? planned.query<T>(sql, params) : (await db.query<T>(sql, params as unknown[])).rows;
+}
+
+/** A prepared statement's name on PostgreSQL connections: one per statement text. */
+function statementName(sql: string): string {
+  return `tandem_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
 }
 
 /**

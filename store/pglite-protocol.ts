@@ -11,12 +11,19 @@ export interface ThreadOptions {
 export type Request =
   | { id: number; op: 'query'; sql: string; params?: unknown[]; rowMode?: 'array' | 'object'; prismaParsers?: boolean; tx?: number }
   | { id: number; op: 'exec'; sql: string; tx?: number }
+  | { id: number; op: 'describe'; sql: string }
   | { id: number; op: 'begin' }
   | { id: number; op: 'rollback'; tx: number }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'listen'; channel: string }
   | { id: number; op: 'unlisten'; listener: number }
   | { id: number; op: 'close' };
+
+/** What `describe` answers: the statement's parameter and result types (PGlite's describeQuery without its functions). */
+export interface Described {
+  queryParams: { dataTypeID: number }[];
+  resultFields: { name: string; dataTypeID: number }[];
+}
 
 /** id 0 is the thread's start-up report; a notification (LISTEN) names its listener instead of an id */
 export type Response =

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { messages, type PGlite, type Results, type Transaction } from '@electric-sql/pglite';
-import type { Request, Response, SerializedError, ThreadOptions } from './pglite-protocol';
+import type { Described, Request, Response, SerializedError, ThreadOptions } from './pglite-protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type QueryOptions = { rowMode?: 'array' | 'object'; parsers?: unknown };
@@ -20,6 +20,8 @@ type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R,
 export interface PGliteLike {
   query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
   exec(sql: string): Promise<Results[]>;
+  /** The parameter and result types of one statement, without running it. */
+  describeQuery(sql: string): Promise<Described>;
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** LISTEN: `onNotify` gets the payload of each NOTIFY on `channel`; resolves to a function that stops. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
@@ -61,6 +63,10 @@ export class RemotePGlite implements PGliteLike {
 
   exec(sql: string): Promise<Results[]> {
     return this.call({ op: 'exec', sql }) as Promise<Results[]>;
+  }
+
+  describeQuery(sql: string): Promise<Described> {
+    return this.call({ op: 'describe', sql }) as Promise<Described>;
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {

@@ -55,6 +55,13 @@ async function main(): Promise<void> {
         open.chain = p.catch(() => undefined);
         return void reply(p);
       }
+      case 'describe':
+        return void reply(
+          db.describeQuery(req.sql).then((d) => ({
+            queryParams: d.queryParams.map((q) => ({ dataTypeID: q.dataTypeID })),
+            resultFields: d.resultFields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
+          })),
+        );
       case 'begin': {
         const id = nextTx++;
         let started!: () => void;

@@ -187,7 +187,7 @@ export async function openStore(config: StoreConfig = {}): Promise<Store> {
       }
     })();
     return closing;
-  }, (sql, params) => driver.query(sql, params), (channel, onNotify) => driver.listen(channel, onNotify), driver.transaction?.bind(driver));
+  }, (sql, params, options) => driver.query(sql, params, options), (channel, onNotify) => driver.listen(channel, onNotify), driver.transaction?.bind(driver));
 }
 
 // ---------------------------------------------------------------------------
@@ -349,7 +349,7 @@ class SqlStore implements Store {
     private readonly writes: WriteTracker,
     private readonly rowCache: RowCache<CachedRow<unknown>> | undefined,
     private readonly closeFn: () => Promise<void>,
-    private readonly driverQuery: <T>(sql: string, params: readonly unknown[]) => Promise<T[]>,
+    private readonly driverQuery: <T>(sql: string, params: readonly unknown[], options?: { plan?: boolean }) => Promise<T[]>,
     private readonly driverListen: Driver['listen'],
     private readonly driverTransaction?: Driver['transaction'],
   ) {}
@@ -404,14 +404,16 @@ class SqlStore implements Store {
   // Single statements go straight to the driver: Prisma's raw-query path costs about
   // 1.4 ms of CPU per statement on top of the database's own work (decision 0006).
   // Multi-statement writes (putMany of projects and invoices) keep Prisma's $transaction.
+  // The store's own statements are few and run again and again: the driver keeps their
+  // plans (store/session-plans.ts, docs/decisions/store-session-plans.md).
   private query<T>(sql: string, ...params: unknown[]): Promise<T[]> {
     this.counter.add();
-    return this.driverQuery<T>(sql, params);
+    return this.driverQuery<T>(sql, params, { plan: true });
   }
 
   private async exec(sql: string, ...params: unknown[]): Promise<void> {
     this.counter.add();
-    await this.driverQuery(sql, params);
+    await this.driverQuery(sql, params, { plan: true });
   }
 
   async getMany<E extends EntityType>(entity: E, ids: readonly string[]): Promise<Map<string, CachedRow<EntityMap[E]>>> {
