@@ -35,10 +35,25 @@ for (const v of variants) {
       expect(Number(mine[0].attempts)).toBe(1);
       const [direct] = await store.raw<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, transaction.id);
       expect(parseTransaction(mine[0].r)).toEqual(parseTransaction(direct.r));
-      expect(parseTransaction(mine[0].r).steps.map((s) => s.status)).toEqual(transaction.steps.map(() => 'PENDING'));
+      // marked RUNNING by the claim: the transaction and its first step, with one attempt
+      expect(parseTransaction(mine[0].r).status).toBe('RUNNING');
+      expect(parseTransaction(mine[0].r).steps.map((s) => [s.status, s.attempts])).toEqual(transaction.steps.map((_, i) => (i === 0 ? ['RUNNING', 1] : ['PENDING', 0])));
       // leased: another worker gets nothing
       const again = await store.raw<{ transaction_id: string }>(`SELECT transaction_id FROM sync_claim('w2', 30, 10)`);
       expect(again.map((c) => c.transaction_id)).not.toContain(transaction.id);
+    });
+
+    it('sync_claim marks only transactions with work left: a finished one and a compensating one are returned as they were', async () => {
+      const engine = createSyncEngine({ store, logger: silent });
+      const done = (await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-done' }, idempotencyKey: 'functions-done' })).transaction;
+      const undo = (await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-undo' }, idempotencyKey: 'functions-undo' })).transaction;
+      await store.raw(`UPDATE sync_transaction SET status = 'SUCCEEDED' WHERE id = $1`, done.id);
+      await store.raw(`UPDATE sync_transaction SET status = 'FAILED', context = '{"$compensation": {"position": 1}}'::jsonb WHERE id = $1`, undo.id);
+      const claimed = await store.raw<{ transaction_id: string; r: string }>(`SELECT transaction_id, r FROM sync_claim('w3', 30, 100)`);
+      const byId = new Map(claimed.map((c) => [c.transaction_id, parseTransaction(c.r)]));
+      expect(byId.get(done.id)!.status).toBe('SUCCEEDED');
+      expect(byId.get(undo.id)!.status).toBe('FAILED');
+      for (const id of [done.id, undo.id]) expect(byId.get(id)!.steps.every((s) => s.status === 'PENDING' && s.attempts === 0)).toBe(true);
     });
 
     it('sync_persist writes only for the lease owner (audit rows either way)', async () => {
@@ -48,17 +63,17 @@ for (const v of variants) {
       const call = { step: 'load-opportunity', system: 'CRM', operation: 'CRM.x', request: [], response: { ok: true }, outcome: 'ok', duration_ms: 3, at: new Date().toISOString() };
       const stranger = await store.raw<{ owned: number }>(`SELECT sync_persist($1, $2, $3::jsonb) AS owned`, transaction.id, 'stranger', JSON.stringify({ tx: { status: 'RUNNING' }, calls: [call] }));
       expect(Number(stranger[0].owned)).toBe(0);
-      expect((await engine.get(transaction.id))!.status).toBe('PENDING');
+      expect((await engine.get(transaction.id))!.status).toBe('RUNNING');
       const owner = await store.raw<{ owned: number }>(
         `SELECT sync_persist($1, $2, $3::jsonb) AS owned`,
         transaction.id,
         'owner',
-        JSON.stringify({ tx: { status: 'RUNNING', context: { a: 1 } }, steps: [{ position: 0, status: 'RUNNING', attempt: true }], calls: [call] }),
+        JSON.stringify({ tx: { status: 'FAILED', context: { a: 1 } }, steps: [{ position: 0, status: 'FAILED', last_error: 'x' }], calls: [call] }),
       );
       expect(Number(owner[0].owned)).toBe(1);
       const after = await engine.get(transaction.id);
-      expect(after!.status).toBe('RUNNING');
-      expect(after!.steps[0]).toMatchObject({ status: 'RUNNING', attempts: 1 });
+      expect(after!.status).toBe('FAILED');
+      expect(after!.steps[0]).toMatchObject({ status: 'FAILED', attempts: 1, lastError: 'x' });
       const [{ n }] = await store.raw<{ n: number }>(`SELECT count(*)::int AS n FROM sync_call WHERE transaction_id = $1`, transaction.id);
       expect(Number(n)).toBe(2);
     });

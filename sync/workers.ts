@@ -100,8 +100,10 @@ const PERSIST_SQL = `SELECT sync_persist($1, $2, $3::jsonb) AS owned`;
 
 /**
  * Claims up to $3 due outbox rows (FOR UPDATE SKIP LOCKED) with a lease of $2
- * seconds; each comes with the transaction's row (TRANSACTION_JSON_SQL's shape).
- * The PL/pgSQL function sync_claim (migration *_sync_functions).
+ * seconds and marks each claimed transaction that has work left RUNNING, its first
+ * unfinished step RUNNING with one more attempt; each comes with the transaction's
+ * row as it is then (TRANSACTION_JSON_SQL's shape). The PL/pgSQL function sync_claim
+ * (migrations *_sync_functions, *_claim_marks_running).
  */
 const CLAIM_SQL = `SELECT transaction_id, attempts, r FROM sync_claim($1, $2::float8, $3::int)`;
 
@@ -383,7 +385,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
         await finish(row, def, ctxData, []);
         return;
       }
-      await persist(txId, { tx: { status: 'RUNNING' }, steps: [{ position: first, status: 'RUNNING', attempt: true, keep_error: true }] });
+      // the claim marked the transaction and its first unfinished step RUNNING, one more attempt (sync_claim)
       void announce(txId);
       for (let position = first; position < def.steps.length; position++) {
         const step = def.steps[position];
