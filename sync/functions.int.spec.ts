@@ -8,7 +8,7 @@ import pino from 'pino';
 import type { Store } from '../store';
 import { storeVariants } from '../store/test-support';
 import { createSyncEngine } from './index';
-import { parseTransaction, TRANSACTION_JSON_SQL } from './records';
+import { parseTransaction, publicRecord, TRANSACTION_JSON_SQL } from './records';
 
 const silent = pino({ level: 'silent' });
 
@@ -29,6 +29,9 @@ for (const v of variants) {
     it('sync_claim leases a due row once and returns the transaction as TRANSACTION_JSON_SQL reads it', async () => {
       const engine = createSyncEngine({ store, logger: silent });
       const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-claim' }, idempotencyKey: 'functions-claim' });
+      // sync_submit builds the row's JSON itself (sync_transaction_json cannot see the row it inserts): the same record
+      const [stored] = await store.raw<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, transaction.id);
+      expect({ ...publicRecord(parseTransaction(stored.r)), steps: [] }).toEqual({ ...transaction, steps: [] });
       const claimed = await store.raw<{ transaction_id: string; attempts: number; r: string }>(`SELECT transaction_id, attempts, r FROM sync_claim('w1', 30, 10)`);
       const mine = claimed.filter((c) => c.transaction_id === transaction.id);
       expect(mine).toHaveLength(1);

@@ -11,16 +11,7 @@ export interface TransactionRow extends SyncTransactionRecord {
 }
 
 /** SELECT list giving one JSON text column `r` per sync_transaction row aliased `t`. */
-export const TRANSACTION_JSON_SQL = `json_build_object(
-  'id', t.id, 'workflow', t.workflow, 'status', t.status, 'idempotencyKey', t.idempotency_key,
-  'inputHash', t.input_hash, 'input', t.input, 'context', t.context, 'result', t.result, 'subject', t.subject,
-  'errorCode', t.error_code, 'errorMessage', t.error_message, 'remediation', t.remediation,
-  'traceId', t.trace_id, 'requestedBy', t.requested_by, 'origin', t.origin, 'generation', t.generation,
-  'createdAt', t.created_at, 'updatedAt', t.updated_at, 'finishedAt', t.finished_at,
-  'steps', coalesce((SELECT json_agg(json_build_object('name', s.name, 'system', s.system, 'status', s.status,
-      'attempts', s.attempts, 'lastError', s.last_error, 'startedAt', s.started_at, 'finishedAt', s.finished_at)
-    ORDER BY s.position) FROM sync_step s WHERE s.transaction_id = t.id), '[]'::json)
-)::text AS r`;
+export const TRANSACTION_JSON_SQL = `sync_transaction_json(t.id)::text AS r`;
 
 /** A transaction as TRANSACTION_JSON_SQL builds it, once JSON-parsed. */
 export interface RawRow {

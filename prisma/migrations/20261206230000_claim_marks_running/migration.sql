@@ -4,7 +4,25 @@
 -- statement instead of a sync_persist right after it (one database call less per
 -- transaction run). Same effect as that sync_persist had: the step's last_error is
 -- kept, started_at set, finished_at cleared; the status trigger records the change.
--- Returns the rows as before, read after the marking.
+-- Returns the rows as before, read after the marking, through sync_transaction_json.
+-- A transaction and its steps as one JSON value, the shape sync/records.ts parses (RawRow).
+-- The one definition of that shape for a stored transaction: sync_claim below and
+-- records.ts's TRANSACTION_JSON_SQL both call it. (sync_submit builds the same shape
+-- from the row it is inserting, which no lookup can see yet.)
+CREATE FUNCTION sync_transaction_json(p_id text) RETURNS json
+LANGUAGE sql STABLE AS $fn$
+  SELECT json_build_object(
+    'id', t.id, 'workflow', t.workflow, 'status', t.status, 'idempotencyKey', t.idempotency_key,
+    'inputHash', t.input_hash, 'input', t.input, 'context', t.context, 'result', t.result, 'subject', t.subject,
+    'errorCode', t.error_code, 'errorMessage', t.error_message, 'remediation', t.remediation,
+    'traceId', t.trace_id, 'requestedBy', t.requested_by, 'origin', t.origin, 'generation', t.generation,
+    'createdAt', t.created_at, 'updatedAt', t.updated_at, 'finishedAt', t.finished_at,
+    'steps', coalesce((SELECT json_agg(json_build_object('name', s.name, 'system', s.system, 'status', s.status,
+        'attempts', s.attempts, 'lastError', s.last_error, 'startedAt', s.started_at, 'finishedAt', s.finished_at)
+      ORDER BY s.position) FROM sync_step s WHERE s.transaction_id = t.id), '[]'::json))
+  FROM sync_transaction t WHERE t.id = p_id
+$fn$;
+
 CREATE OR REPLACE FUNCTION sync_claim(p_owner text, p_lease_seconds float8, p_limit int)
 RETURNS TABLE (transaction_id text, attempts int, r text)
 LANGUAGE plpgsql AS $fn$
@@ -36,18 +54,7 @@ BEGIN
   UPDATE sync_transaction t SET status = 'RUNNING', updated_at = now() FROM st WHERE t.id = st.transaction_id;
 
   RETURN QUERY
-  SELECT x.id, x.n,
-    (SELECT json_build_object(
-      'id', t.id, 'workflow', t.workflow, 'status', t.status, 'idempotencyKey', t.idempotency_key,
-      'inputHash', t.input_hash, 'input', t.input, 'context', t.context, 'result', t.result, 'subject', t.subject,
-      'errorCode', t.error_code, 'errorMessage', t.error_message, 'remediation', t.remediation,
-      'traceId', t.trace_id, 'requestedBy', t.requested_by, 'origin', t.origin, 'generation', t.generation,
-      'createdAt', t.created_at, 'updatedAt', t.updated_at, 'finishedAt', t.finished_at,
-      'steps', coalesce((SELECT json_agg(json_build_object('name', s.name, 'system', s.system, 'status', s.status,
-          'attempts', s.attempts, 'lastError', s.last_error, 'startedAt', s.started_at, 'finishedAt', s.finished_at)
-        ORDER BY s.position) FROM sync_step s WHERE s.transaction_id = t.id), '[]'::json)
-    )::text
-     FROM sync_transaction t WHERE t.id = x.id)
+  SELECT x.id, x.n, sync_transaction_json(x.id)::text
   FROM unnest(claimed, counts) AS x(id, n);
 END
 $fn$;
