@@ -1,8 +1,8 @@
 /**
  * The sync engine's PL/pgSQL functions (migration *_sync_functions) on a real
  * store (PGlite, and PostgreSQL when reachable): sync_claim returns the row in
- * TRANSACTION_JSON_SQL's shape, claims a row once, and sync_persist is fenced by
- * the lease.
+ * TRANSACTION_JSON_SQL's shape, claims a row once, sync_persist is fenced by
+ * the lease, and sync_persist_many applies a batch of them all or nothing.
  */
 import pino from 'pino';
 import type { Store } from '../store';
@@ -79,6 +79,35 @@ for (const v of variants) {
       expect(after!.steps[0]).toMatchObject({ status: 'FAILED', attempts: 1, lastError: 'x' });
       const [{ n }] = await store.raw<{ n: number }>(`SELECT count(*)::int AS n FROM sync_call WHERE transaction_id = $1`, transaction.id);
       expect(Number(n)).toBe(2);
+    });
+
+    it('sync_persist_many is one sync_persist per entry in order, fenced per entry, and all or nothing', async () => {
+      const engine = createSyncEngine({ store, logger: silent });
+      const submit = async (key: string) => (await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: `opp-${key}` }, idempotencyKey: `functions-${key}` })).transaction;
+      const [t1, t2] = [await submit('many-1'), await submit('many-2')];
+      await store.raw(`SELECT transaction_id FROM sync_claim('batcher', 30, 1000)`);
+      const t3 = await submit('many-3');
+      await store.raw(`SELECT transaction_id FROM sync_claim('other', 30, 1000)`);
+      const call = (step: string, system = 'ERP') => ({ step, system, operation: `${system}.x`, request: [], response: null, outcome: 'ok', duration_ms: 1, at: new Date().toISOString() });
+      const calls = async (id: string) => Number((await store.raw<{ n: number }>(`SELECT count(*)::int AS n FROM sync_call WHERE transaction_id = $1`, id))[0].n);
+      const entry = (t: string, status: string, c = call('s')) => ({ t, p: { tx: { status, context: { [t]: status } }, steps: [{ position: 0, status, last_error: null, finished: true }], calls: [c] } });
+
+      const [r] = await store.raw<{ owned: number[] }>(`SELECT sync_persist_many($1, $2::jsonb) AS owned`, 'batcher', JSON.stringify([entry(t1.id, 'FAILED'), entry(t3.id, 'FAILED'), entry(t2.id, 'SUCCEEDED')]));
+      expect(r.owned.map(Number)).toEqual([1, 0, 1]);
+      const one = (await engine.get(t1.id))!;
+      expect([one.status, one.steps[0].status]).toEqual(['FAILED', 'FAILED']);
+      expect((await engine.get(t2.id))!.status).toBe('SUCCEEDED');
+      // not the batcher's lease: unchanged, but the audit row of what was sent is kept
+      expect((await engine.get(t3.id))!.status).toBe('RUNNING');
+      expect([await calls(t1.id), await calls(t2.id), await calls(t3.id)]).toEqual([1, 1, 1]);
+
+      // an entry that cannot be written (an unknown system in its audit row) rolls back the whole call
+      await expect(
+        store.raw(`SELECT sync_persist_many($1, $2::jsonb) AS owned`, 'batcher', JSON.stringify([entry(t1.id, 'SUCCEEDED'), entry(t2.id, 'FAILED', call('s', 'NOPE'))])),
+      ).rejects.toThrow(/source_system|NOPE/);
+      expect((await engine.get(t1.id))!.status).toBe('FAILED');
+      expect((await engine.get(t2.id))!.status).toBe('SUCCEEDED');
+      expect([await calls(t1.id), await calls(t2.id)]).toEqual([1, 1]);
     });
   });
 }

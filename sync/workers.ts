@@ -9,6 +9,7 @@ import type { CircuitState, SyncEngine, SyncErrorRecord, SyncStatus } from './ap
 import { syncBus } from './bus';
 import { ensureStepFailure, StepFailure } from './errors';
 import { createSystemGates, DEFAULT_BREAKER, maxInFlightFromEnv, type BreakerConfig, type SystemGate } from './policies';
+import { createPersistBatcher } from './persist-batch';
 import { loadTransaction, parseTransaction, publicRecord, type TransactionRow } from './records';
 import { DEFAULT_RETRY, defaultRetryStrategy, type RetryConfig, type RetryStrategy } from './retry';
 import type { StepContext, StepDefinition, WorkflowDefinition, WriterSet } from './workflow';
@@ -97,6 +98,12 @@ interface Persist {
  * session, which saves most of the statement's cost.
  */
 const PERSIST_SQL = `SELECT sync_persist($1, $2, $3::jsonb) AS owned`;
+
+/**
+ * Several step records in one call, while another is in flight (sync/persist-batch.ts,
+ * migration *_persist_batch): one sync_persist per entry, in one transaction.
+ */
+const PERSIST_MANY_SQL = `SELECT sync_persist_many($1, $2::jsonb) AS owned`;
 
 /**
  * Claims up to $3 due outbox rows (FOR UPDATE SKIP LOCKED) with a lease of $2
@@ -240,10 +247,15 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     });
   }
 
+  const batcher = createPersistBatcher({
+    one: async ({ t, p }) => Number((await q<{ owned: number }>(PERSIST_SQL, t, id, JSON.stringify(p)))[0].owned),
+    many: async (entries) => (await q<{ owned: number[] }>(PERSIST_MANY_SQL, id, JSON.stringify(entries)))[0].owned,
+  });
+
   async function persist(txId: string, p: Persist): Promise<void> {
     if (killed) throw new LeaseLost(txId);
-    const [r] = await q<{ owned: number }>(PERSIST_SQL, txId, id, JSON.stringify(p));
-    if (Number(r.owned) === 0) throw new LeaseLost(txId);
+    const owned = await batcher.persist({ t: txId, p });
+    if (owned === 0) throw new LeaseLost(txId);
   }
 
   const load = (txId: string) => loadTransaction(store, 'id', txId);
@@ -627,7 +639,11 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
 
   const shutdown = async (kill: boolean) => {
     stopping = true;
-    if (kill) killed = true;
+    if (kill) {
+      killed = true;
+      // a crash: records not yet sent are never written
+      batcher.abort(new LeaseLost('(killed)'));
+    }
     kick();
     offSubmitted();
     await loop;

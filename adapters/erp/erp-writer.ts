@@ -24,6 +24,13 @@ import {
 import { customerRow, invoiceRow, jobRow, restInvoiceWire, restJobWire, restRecordWire, type RestJob } from './erp-wire';
 import { NetSuiteClient, isNetSuiteId, suiteqlLiteral } from './netsuite-client';
 
+/**
+ * The columns createProject reads back. A module constant: the SuiteQL page schema is
+ * memoised per row schema (lib/memo.ts), so a `pick` made per call built, compiled and
+ * kept a new page schema on every conversion.
+ */
+const jobLookupRow = jobRow.pick({ id: true, entityid: true, entitystatus: true });
+
 /** The invoice columns a billing position needs. */
 const BILLING_COLUMNS = 'id, entity, status, trandate, duedate, total, amountremaining, currency, custbody_blocked_reason';
 
@@ -85,7 +92,7 @@ export class ErpSystemApi extends ErpAdapter implements ErpWriter {
     return inSourceContext('ERP', what, async () => {
       const existing = await this.client.suiteqlAll(
         `SELECT id, entityid, entitystatus FROM job WHERE custentity_sf_opportunity_id = ${suiteqlLiteral(project.crmOpportunityId)}`,
-        jobRow.pick({ id: true, entityid: true, entitystatus: true }),
+        jobLookupRow,
         opts.signal,
       );
       const status: ProjectStatus = project.startDate === null || project.startDate > this.today() ? 'PLANNED' : 'ACTIVE';
