@@ -15,3 +15,5 @@ export {
 } from './trace-context';
 export type { SpanAttributes, SpanHandle, SpanKind, SpanOptions, SpanSink, TraceContext } from './trace-context';
 export { memoByKey } from './memo';
+export { createGroupCommit } from './group-commit';
+export type { GroupCommit, GroupCommitOptions } from './group-commit';

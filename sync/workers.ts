@@ -2,14 +2,13 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { parseEvent, type EntityType, type SourceSystem } from '../canonical-schema';
 import { tracedApi } from '../adapters/http';
-import { createLogger, envInt, formatTraceparent, inSpan, telemetryEnabled, type Logger, type TraceContext } from '../lib';
+import { createGroupCommit, createLogger, envInt, formatTraceparent, inSpan, telemetryEnabled, type Logger, type TraceContext } from '../lib';
 import { metrics } from '../telemetry';
 import type { Store } from '../store';
 import type { CircuitState, SyncEngine, SyncErrorRecord, SyncStatus } from './api';
 import { syncBus } from './bus';
 import { ensureStepFailure, StepFailure } from './errors';
 import { createSystemGates, DEFAULT_BREAKER, maxInFlightFromEnv, type BreakerConfig, type SystemGate } from './policies';
-import { createPersistBatcher } from './persist-batch';
 import { loadTransaction, parseTransaction, publicRecord, type TransactionRow } from './records';
 import { DEFAULT_RETRY, defaultRetryStrategy, type RetryConfig, type RetryStrategy } from './retry';
 import type { StepContext, StepDefinition, WorkflowDefinition, WriterSet } from './workflow';
@@ -100,7 +99,7 @@ interface Persist {
 const PERSIST_SQL = `SELECT sync_persist($1, $2, $3::jsonb) AS owned`;
 
 /**
- * Several step records in one call, while another is in flight (sync/persist-batch.ts,
+ * Several step records in one call, while another is in flight (lib/group-commit.ts,
  * migration *_persist_batch): one sync_persist per entry, in one transaction.
  */
 const PERSIST_MANY_SQL = `SELECT sync_persist_many($1, $2::jsonb) AS owned`;
@@ -247,14 +246,17 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     });
   }
 
-  const batcher = createPersistBatcher({
+  /** the step records of this process's running transactions, grouped while the store is busy */
+  const records = createGroupCommit<{ t: string; p: Persist }, number>({
     one: async ({ t, p }) => Number((await q<{ owned: number }>(PERSIST_SQL, t, id, JSON.stringify(p)))[0].owned),
-    many: async (entries) => (await q<{ owned: number[] }>(PERSIST_MANY_SQL, id, JSON.stringify(entries)))[0].owned,
+    many: async (entries) => (await q<{ owned: number[] }>(PERSIST_MANY_SQL, id, JSON.stringify(entries)))[0].owned.map(Number),
+    // in transaction id order: two worker processes' batches lock their rows in one order
+    compare: (a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0),
   });
 
   async function persist(txId: string, p: Persist): Promise<void> {
     if (killed) throw new LeaseLost(txId);
-    const owned = await batcher.persist({ t: txId, p });
+    const owned = await records.submit({ t: txId, p });
     if (owned === 0) throw new LeaseLost(txId);
   }
 
@@ -642,7 +644,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     if (kill) {
       killed = true;
       // a crash: records not yet sent are never written
-      batcher.abort(new LeaseLost('(killed)'));
+      records.abort(new LeaseLost('(killed)'));
     }
     kick();
     offSubmitted();

@@ -2,12 +2,13 @@
  * The audit trail: every mutation (REPLAY for replaySyncTransaction) with its
  * caller, redacted arguments and outcome, and every denied access, one entry
  * per field and reason per request. Written once per request, after the
- * answer is known (one INSERT; nothing at all for a plain read).
+ * answer is known and before it is sent (one INSERT, shared with other requests
+ * finishing at the same time; nothing at all for a plain read).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getArgumentValues } from 'graphql/execution/values';
 import { Kind, type FieldNode, type GraphQLSchema } from 'graphql';
-import type { Logger } from '../../../lib';
+import { createGroupCommit, type GroupCommit, type Logger } from '../../../lib';
 import type { Store } from '../../../store';
 import type { SubgraphContext } from '../context';
 
@@ -55,31 +56,59 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+const INSERT_AUDIT_SQL = `INSERT INTO audit_entry (kind, caller, roles, operation, arguments, outcome, detail, transaction_id, request_id, trace_id)
+   SELECT kind, caller, coalesce(roles, '[]'::jsonb), operation, arguments, outcome, detail, transaction_id, request_id, trace_id
+     FROM jsonb_to_recordset($1::jsonb) AS x(kind text, caller text, roles jsonb, operation text, arguments jsonb, outcome text, detail text, transaction_id text, request_id text, trace_id text, ord int)
+     ORDER BY ord`;
+
+function auditRow(e: AuditRecord) {
+  return {
+    kind: e.kind,
+    caller: e.caller,
+    roles: [...e.roles],
+    operation: e.operation,
+    arguments: e.arguments ?? null,
+    outcome: e.outcome,
+    detail: e.detail ?? null,
+    transaction_id: e.transactionId ?? null,
+    request_id: e.requestId,
+    trace_id: e.traceId ?? null,
+  };
+}
+
+/**
+ * The writer of a store's audit entries, shared by the subgraphs of a process:
+ * one INSERT per request when the store is idle; while one is in flight, the
+ * requests that finish meanwhile go together in the next INSERT
+ * (lib/group-commit.ts). Either way a request's entries are written before its
+ * answer is sent.
+ */
+const writers = new WeakMap<Store, GroupCommit<readonly AuditRecord[], void>>();
+function auditWriter(store: Store): GroupCommit<readonly AuditRecord[], void> {
+  let w = writers.get(store);
+  if (!w) {
+    // one plain statement on the driver: every mutation writes here, and Prisma's
+    // createMany costs about a millisecond more CPU per call on the embedded store
+    const insert = (requests: (readonly AuditRecord[])[]) =>
+      store.raw(INSERT_AUDIT_SQL, JSON.stringify(requests.flat().map((e, ord) => ({ ...auditRow(e), ord }))));
+    w = createGroupCommit<readonly AuditRecord[], void>({
+      one: async (entries) => void (await insert([entries])),
+      many: async (requests) => {
+        await insert(requests);
+        return requests.map(() => undefined);
+      },
+    });
+    writers.set(store, w);
+  }
+  return w;
+}
+
 export function createAuditLog(store: Store): AuditLog {
+  const writer = auditWriter(store);
   return {
     async record(entries) {
       if (entries.length === 0) return;
-      // one plain statement on the driver: every mutation writes here, and Prisma's
-      // createMany costs about a millisecond more CPU per call on the embedded store
-      await store.raw(
-        `INSERT INTO audit_entry (kind, caller, roles, operation, arguments, outcome, detail, transaction_id, request_id, trace_id)
-         SELECT kind, caller, coalesce(roles, '[]'::jsonb), operation, arguments, outcome, detail, transaction_id, request_id, trace_id
-           FROM jsonb_to_recordset($1::jsonb) AS x(kind text, caller text, roles jsonb, operation text, arguments jsonb, outcome text, detail text, transaction_id text, request_id text, trace_id text)`,
-        JSON.stringify(
-          entries.map((e) => ({
-            kind: e.kind,
-            caller: e.caller,
-            roles: [...e.roles],
-            operation: e.operation,
-            arguments: e.arguments ?? null,
-            outcome: e.outcome,
-            detail: e.detail ?? null,
-            transaction_id: e.transactionId ?? null,
-            request_id: e.requestId,
-            trace_id: e.traceId ?? null,
-          })),
-        ),
-      );
+      await writer.submit(entries);
     },
     async list({ first, after, kind, caller }) {
       const rows = await store.prisma.auditEntry.findMany({

@@ -1,10 +1,21 @@
 /**
- * The persist batcher alone (sync/persist-batch.ts), with the two database calls
- * replaced by recorders: when it sends a record on its own, when it groups them,
+ * The group commit alone (lib/group-commit.ts), with the two database calls
+ * replaced by recorders: when it sends an item on its own, when it groups them,
  * what each caller gets back, and what a failed batch or a crash does.
- * sync/functions.int.spec.ts runs sync_persist_many itself on a real store.
+ * sync/functions.int.spec.ts runs sync_persist_many itself on a real store, and
+ * subgraphs/shared/auth/audit.int.spec.ts the audit log's batches.
  */
-import { createPersistBatcher, type PersistEntry } from './persist-batch';
+import { createGroupCommit } from './group-commit';
+
+interface PersistEntry {
+  t: string;
+  p: unknown;
+}
+const byT = (a: PersistEntry, b: PersistEntry) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0);
+const createPersistBatcher = (o: { one(e: PersistEntry): Promise<number>; many(es: PersistEntry[]): Promise<number[]>; maxBatch?: number; maxInFlight?: number }) => {
+  const g = createGroupCommit<PersistEntry, number>({ ...o, compare: byT });
+  return { persist: g.submit, abort: g.abort, stats: g.stats };
+};
 
 interface Gate {
   open(): void;
@@ -46,7 +57,7 @@ function recorder(opts: { owned?: (e: PersistEntry) => number; failMany?: boolea
   };
 }
 
-describe('createPersistBatcher', () => {
+describe('createGroupCommit', () => {
   it('sends a record at once, on its own, when nothing is in flight', async () => {
     const r = recorder();
     const b = createPersistBatcher(r);
@@ -56,7 +67,7 @@ describe('createPersistBatcher', () => {
       { kind: 'one', ts: ['a'] },
       { kind: 'one', ts: ['b'] },
     ]);
-    expect(b.stats).toEqual({ calls: 2, records: 2, fallbacks: 0 });
+    expect(b.stats).toEqual({ calls: 2, items: 2, fallbacks: 0 });
   });
 
   it('groups the records that arrive while a call is in flight into one call, in lock order, each caller getting its own result', async () => {
@@ -75,7 +86,7 @@ describe('createPersistBatcher', () => {
     ]);
   });
 
-  it('keeps to maxBatch records per call and maxInFlight calls at once', async () => {
+  it('keeps to maxBatch items per call and maxInFlight calls at once', async () => {
     const r = recorder();
     const b = createPersistBatcher({ one: r.one, many: r.many, maxBatch: 2, maxInFlight: 1 });
     const first = r.holdNext();
@@ -84,6 +95,38 @@ describe('createPersistBatcher', () => {
     first.open();
     await Promise.all(all);
     expect(r.calls.map((c) => c.ts)).toEqual([['a'], ['b', 'c'], ['d', 'e']]);
+  });
+
+  it('with maxInFlight 2, a second call goes out while the first is in flight', async () => {
+    const r = recorder();
+    const b = createPersistBatcher({ one: r.one, many: r.many, maxInFlight: 2 });
+    const first = r.holdNext();
+    const pa = b.persist({ t: 'a', p: {} });
+    const pb = b.persist({ t: 'b', p: {} });
+    expect(r.calls.map((c) => c.ts)).toEqual([['a'], ['b']]);
+    first.open();
+    expect(await Promise.all([pa, pb])).toEqual([1, 1]);
+  });
+
+  it('keeps arrival order when no order is given', async () => {
+    const sent: string[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((res) => (release = res));
+    const g = createGroupCommit<string, string>({
+      one: async (x) => {
+        sent.push([x]);
+        await held;
+        return x.toUpperCase();
+      },
+      many: async (xs) => {
+        sent.push(xs);
+        return xs.map((x) => x.toUpperCase());
+      },
+    });
+    const all = ['z', 'y', 'x'].map((x) => g.submit(x));
+    release();
+    expect(await Promise.all(all)).toEqual(['Z', 'Y', 'X']);
+    expect(sent).toEqual([['z'], ['y', 'x']]);
   });
 
   it('sends a failed batch again record by record: the bad record gets its own error, the others their results', async () => {
