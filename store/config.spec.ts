@@ -30,6 +30,19 @@ describe('store configuration', () => {
     expect(() => storeConfigFromEnv()).toThrow('TANDEM_PGLITE_THREAD must be on or off, got "maybe"');
   });
 
+  test('TANDEM_PGLITE_VACUUM_SECONDS sets the embedded maintenance interval (0 = off), and refuses anything else', () => {
+    delete process.env.TANDEM_PGLITE_VACUUM_SECONDS;
+    expect(storeConfigFromEnv().vacuumSeconds).toBeUndefined();
+    process.env.TANDEM_PGLITE_VACUUM_SECONDS = '0';
+    expect(storeConfigFromEnv().vacuumSeconds).toBe(0);
+    process.env.TANDEM_PGLITE_VACUUM_SECONDS = '60';
+    expect(storeConfigFromEnv().vacuumSeconds).toBe(60);
+    process.env.TANDEM_PGLITE_VACUUM_SECONDS = 'hourly';
+    expect(() => storeConfigFromEnv()).toThrow(/TANDEM_PGLITE_VACUUM_SECONDS/);
+    process.env.TANDEM_PGLITE_VACUUM_SECONDS = '-5';
+    expect(() => storeConfigFromEnv()).toThrow(/TANDEM_PGLITE_VACUUM_SECONDS/);
+  });
+
   test('parsePostgresUrl splits off ?schema= and checks it', () => {
     expect(parsePostgresUrl('postgres://u@h:5432/db?schema=tenant_1&sslmode=disable')).toEqual({
       connectionString: 'postgres://u@h:5432/db?sslmode=disable',

@@ -28,12 +28,25 @@ export interface StoreConfig {
    * @default true
    */
   thread?: boolean;
+  /**
+   * Seconds between the embedded database's maintenance passes (VACUUM and
+   * ANALYZE of the tables that need it, store/maintenance.ts): PGlite runs no
+   * autovacuum of its own. 0 turns it off. Ignored on PostgreSQL, whose
+   * autovacuum does this.
+   * @default 300
+   */
+  vacuumSeconds?: number;
   logger?: Logger;
 }
 
+export const DEFAULT_VACUUM_SECONDS = 300;
+
 export const DEFAULT_ROW_CACHE_ENTRIES = 50_000;
 
-/** Reads DATABASE_URL, TANDEM_DATA_DIR, TANDEM_STORE_ROW_CACHE (entries; 0 = off) and TANDEM_PGLITE_THREAD (on/off). */
+/**
+ * Reads DATABASE_URL, TANDEM_DATA_DIR, TANDEM_STORE_ROW_CACHE (entries; 0 = off),
+ * TANDEM_PGLITE_THREAD (on/off) and TANDEM_PGLITE_VACUUM_SECONDS (0 = off).
+ */
 export function storeConfigFromEnv(): StoreConfig {
   const databaseUrl = envString('DATABASE_URL');
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
@@ -46,6 +59,7 @@ export function storeConfigFromEnv(): StoreConfig {
     if (!['0', '1', 'true', 'false', 'on', 'off'].includes(thread)) throw new ConfigError(`TANDEM_PGLITE_THREAD must be on or off, got "${thread}"`);
     config.thread = ['1', 'true', 'on'].includes(thread);
   }
+  if (envString('TANDEM_PGLITE_VACUUM_SECONDS') !== undefined) config.vacuumSeconds = envInt('TANDEM_PGLITE_VACUUM_SECONDS', DEFAULT_VACUUM_SECONDS, 0, 86_400);
   return config;
 }
 

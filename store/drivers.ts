@@ -9,9 +9,10 @@ import type { SqlDriverAdapterFactory } from '@prisma/client/runtime/client';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from '../lib';
-import { isPostgresUrl, redactUrl, type StoreConfig } from './config';
+import { DEFAULT_VACUUM_SECONDS, isPostgresUrl, redactUrl, type StoreConfig } from './config';
 import { migrate, pgliteSession, pgSession, quoteIdent, type MigrationResult } from './migrate';
 import { RemotePGlite, type PGliteLike } from './pglite-remote';
+import { startPGliteMaintenance, type Maintenance } from './maintenance';
 import { sessionPlans, type SessionPlans } from './session-plans';
 import { WriteTracker } from './row-cache';
 
@@ -237,7 +238,7 @@ class PgListener {
  */
 interface SharedPGlite {
   /** the instance, migrated once however many stores open it */
-  ready: Promise<{ db: PGliteLike; migration: MigrationResult }>;
+  ready: Promise<{ db: PGliteLike; migration: MigrationResult; maintenance: Maintenance | undefined }>;
   refs: number;
   /** shared like the instance: a write through any store on it reaches every store's row cache */
   writes: WriteTracker;
@@ -246,12 +247,24 @@ const openDirs = new Map<string, SharedPGlite>();
 /** directories whose instance is being closed: a new open waits for that */
 const closingDirs = new Map<string, Promise<void>>();
 
+/** The maintenance schedule of one PGlite instance (store/maintenance.ts), unless switched off. */
+function maintain(db: PGliteLike, config: StoreConfig, log: Logger): Maintenance | undefined {
+  const seconds = config.vacuumSeconds ?? DEFAULT_VACUUM_SECONDS;
+  if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`vacuumSeconds must be a non-negative number, got ${seconds}`);
+  return seconds > 0 ? startPGliteMaintenance(db, { intervalMs: seconds * 1000, logger: log }) : undefined;
+}
+
 async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
   if (config.memory) {
     const db = await createPGlite(undefined, config, log);
     try {
       const migration = await migrate(pgliteSession(db), { logger: log });
-      return { kind: 'pglite', adapter: new PrismaPGlite(db as PGlite), location: 'memory', migration, writes: new WriteTracker(), query: pgliteQuery(db), listen: pgliteListen(db), close: () => db.close() };
+      const maintenance = maintain(db, config, log);
+      const close = async () => {
+        await maintenance?.stop();
+        await db.close();
+      };
+      return { kind: 'pglite', adapter: new PrismaPGlite(db as PGlite), location: 'memory', migration, writes: new WriteTracker(), query: pgliteQuery(db), listen: pgliteListen(db), close };
     } catch (e) {
       await db.close().catch(() => undefined);
       throw e;
@@ -267,7 +280,8 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
       let db: PGliteLike | undefined;
       try {
         db = await createPGlite(dir, config, log);
-        return { db, migration: await migrate(pgliteSession(db), { logger: log }) };
+        const migration = await migrate(pgliteSession(db), { logger: log });
+        return { db, migration, maintenance: maintain(db, config, log) };
       } catch (e) {
         await db?.close().catch(() => undefined);
         rmSync(pidFile(dir), { force: true });
@@ -283,7 +297,8 @@ async function openPGlite(config: StoreConfig, log: Logger): Promise<Driver> {
     if (--entry.refs > 0) return;
     if (openDirs.get(dir) === entry) openDirs.delete(dir);
     const closing = (async () => {
-      const { db } = await entry.ready;
+      const { db, maintenance } = await entry.ready;
+      await maintenance?.stop();
       await db.close();
       rmSync(pidFile(dir), { force: true });
     })();
