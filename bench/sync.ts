@@ -160,9 +160,9 @@ async function runOnce(label: string, mode: { kind: 'pglite'; thread: boolean } 
     const client = fork(path.join(__dirname, 'sync-client-child.js'), [
       JSON.stringify({ gatewayUrl: tandem.gatewayUrl, authorization: bearer, opportunityIds: crmIds.map((id) => canonicalId('opportunity', id)), tag, concurrency: CLIENT_CONCURRENCY }),
     ]);
-    const { ids, submitMs } = await new Promise<{ ids: string[]; submitMs: number[] }>((resolve, reject) => {
-      client.on('message', (m: { submitted?: number; done?: boolean; ids?: string[]; submitMs?: number[] }) => {
-        if (m.done) resolve({ ids: m.ids!, submitMs: m.submitMs! });
+    const { ids, submitMs, cpuMs: clientCpuMs } = await new Promise<{ ids: string[]; submitMs: number[]; cpuMs: number }>((resolve, reject) => {
+      client.on('message', (m: { submitted?: number; done?: boolean; ids?: string[]; submitMs?: number[]; cpuMs?: number }) => {
+        if (m.done) resolve({ ids: m.ids!, submitMs: m.submitMs!, cpuMs: m.cpuMs! });
         else if (m.submitted !== undefined) submitted = m.submitted;
       });
       client.once('exit', (code) => reject(new Error(`the bench client exited with ${code} before submitting everything`)));
@@ -217,12 +217,14 @@ async function runOnce(label: string, mode: { kind: 'pglite'; thread: boolean } 
       benchProcessCpuMsPerWorkflow: +((cpu.user + cpu.system) / 1000 / N).toFixed(1),
       // statements the bench process sent to its store (run A: submission and work; run B: submission only), progress polling included
       benchProcessStoreRoundTripsPerWorkflow: +(roundTrips / N).toFixed(1),
+      // CPU of the load client (its own process, node:http keep-alive) per mutation: it shares the machine's cores
+      clientCpuMsPerMutation: +(clientCpuMs / N).toFixed(2),
       records,
     };
     process.stdout.write(
       `  [${label}] ${result.workflowsPerSecond} workflows/s (limit ${result.physicalLimit.workflowsPerSecond}: ratio ${result.ratioToPhysicalLimit}), ` +
         `p50 ${result.mutationToSucceededMs.p50} ms, p99 ${result.mutationToSucceededMs.p99} ms, ${result.erpCallsPerWorkflow} ERP calls/workflow, ` +
-        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}, ${result.benchProcessCpuMsPerWorkflow} ms CPU and ${result.benchProcessStoreRoundTripsPerWorkflow} store statements per workflow (bench process)\n`,
+        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}, ${result.benchProcessCpuMsPerWorkflow} ms CPU and ${result.benchProcessStoreRoundTripsPerWorkflow} store statements per workflow (bench process), client ${result.clientCpuMsPerMutation} ms CPU per mutation\n`,
     );
     return result;
   } finally {
