@@ -237,6 +237,43 @@ for (const backend of backends) {
       expect(await store.prisma.changeOrder.count()).toBe(winner.changeOrders.length);
     });
 
+    test('concurrent putMany calls without syncedAt are written together: fewer statements, every row, the later call winning', async () => {
+      const [p0, ...projects] = world(12).project;
+      const before = Date.now();
+      store.resetRoundTrips();
+      const first = store.putMany('project', [p0], 'ERP');
+      // these arrive while the first is being written: they share the next statement
+      const rest = projects.map((p) => store.putMany('project', [p], 'ERP'));
+      const same = store.putMany('project', [{ ...projects[3], name: 'renamed by a later call' }], 'ERP');
+      await Promise.all([first, ...rest, same]);
+      // the first alone, the other twelve together
+      expect(store.roundTrips()).toBe(2 * (store.kind === 'postgres' ? 4 : 1));
+      const got = await store.getMany('project', [p0, ...projects].map((p) => p.id));
+      expect(got.size).toBe(12);
+      expect(got.get(projects[3].id)!.value.name).toBe('renamed by a later call');
+      expect(got.get(projects[5].id)!.value).toEqual(projects[5]);
+      for (const row of got.values()) expect(row.syncedAt.getTime()).toBeGreaterThanOrEqual(before - 1);
+    });
+
+    test('a putMany the database refuses fails alone: the calls written with it are written', async () => {
+      const [p0, ...projects] = world(6).project;
+      const first = store.putMany('project', [p0], 'ERP');
+      const rest = projects.map((p) => store.putMany('project', [p], 'ERP'));
+      // passes the checks in JavaScript, fails in the database
+      const bad = store.putMany('project', [{ ...projects[2], id: 'project-bad', startDate: '2026-13-45' }], 'ERP').then(() => 'written', (e: Error) => e.message);
+      await Promise.all([first, ...rest]);
+      expect(await bad).toMatch(/date|range/i);
+      expect((await store.getMany('project', [p0, ...projects].map((p) => p.id))).size).toBe(6);
+      expect((await store.getMany('project', ['project-bad'])).size).toBe(0);
+    });
+
+    test('a putMany with an explicit syncedAt keeps exactly that time', async () => {
+      const [c] = world(1).customer;
+      const at = new Date('2026-01-02T03:04:05.678Z');
+      await Promise.all([store.putMany('customer', [c], 'CRM', at), store.putMany('customer', [{ ...c, id: `${c.id}-2`, externalIds: [] }], 'CRM')]);
+      expect((await store.getMany('customer', [c.id])).get(c.id)!.syncedAt.toISOString()).toBe(at.toISOString());
+    });
+
     test('duplicate ids in one putMany: the last one wins', async () => {
       const [a, b] = world(2).customer;
       await store.putMany('customer', [a, { ...b, id: a.id, externalIds: [] }, b], 'CRM');

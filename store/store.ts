@@ -1,6 +1,6 @@
 import type { EntityMap, EntityType, ExternalId, SourceSystem } from '../canonical-schema';
 import { ENTITY_TYPES, SOURCE_SYSTEMS } from '../canonical-schema';
-import { createLogger } from '../lib';
+import { createGroupCommit, createLogger, type GroupCommit } from '../lib';
 import { rowCacheEntries, type StoreConfig } from './config';
 import { openDriver, type Driver } from './drivers';
 import {
@@ -118,7 +118,11 @@ export interface Store {
    * overwrites a newer one; markStale makes every row older than any write).
    * Later duplicates of an id in `values` win (the external ids of every listing are recorded).
    * Round trips: 1 (one statement); for project and invoice 4 (BEGIN, rows,
-   * children, COMMIT); none for an empty list. @param syncedAt @default now
+   * children, COMMIT); none for an empty list. Calls without `syncedAt` for the
+   * same entity and source that come while one is being written are written
+   * together, in the order they came, in the next statement (a group commit,
+   * docs/decisions/group-commit.md), with the earliest call's time as syncedAt.
+   * @param syncedAt @default the time of the call
    */
   putMany<E extends EntityType>(
     entity: E,
@@ -341,6 +345,8 @@ function filterKey(filter: object | null | undefined): string {
 
 class SqlStore implements Store {
   private readonly sql = new Map<string, string>();
+  /** putMany calls without an explicit syncedAt, grouped per entity and source (see Store.putMany) */
+  private readonly putGroups = new Map<string, GroupCommit<{ values: readonly Record<string, unknown>[]; at: Date }, void>>();
 
   constructor(
     readonly kind: 'pglite' | 'postgres',
@@ -447,28 +453,45 @@ class SqlStore implements Store {
     return out;
   }
 
-  async putMany<E extends EntityType>(
-    entity: E,
-    values: readonly EntityMap[E][],
-    source: SourceSystem,
-    syncedAt: Date = new Date(),
-  ): Promise<void> {
-    const spec = specOf(entity);
+  async putMany<E extends EntityType>(entity: E, values: readonly EntityMap[E][], source: SourceSystem, syncedAt?: Date): Promise<void> {
+    specOf(entity);
     checkSystem(source);
     if (values.length === 0) return;
-    if (!(syncedAt instanceof Date) || Number.isNaN(syncedAt.getTime())) throw new TypeError('syncedAt must be a valid Date');
-    const byId = new Map<string, Record<string, unknown>>();
+    if (syncedAt !== undefined && (!(syncedAt instanceof Date) || Number.isNaN(syncedAt.getTime()))) throw new TypeError('syncedAt must be a valid Date');
     for (const v of values as readonly Record<string, unknown>[]) {
       if (typeof v?.id !== 'string' || v.id === '') throw new TypeError(`every ${entity} needs a string id`);
-      byId.delete(v.id); // keep the last occurrence, in its position
-      byId.set(v.id, v);
+      for (const x of (v.externalIds as ExternalId[] | undefined) ?? []) checkSystem(x.system);
+    }
+    if (syncedAt) return this.putRows(entity, values as readonly Record<string, unknown>[], source, syncedAt);
+    const key = `${entity}\u0000${source}`;
+    let group = this.putGroups.get(key);
+    if (!group) {
+      group = createGroupCommit<{ values: readonly Record<string, unknown>[]; at: Date }, void>({
+        one: (item) => this.putRows(entity, item.values, source, item.at),
+        many: async (items) => {
+          const at = new Date(Math.min(...items.map((i) => i.at.getTime())));
+          await this.putRows(entity, items.flatMap((i) => i.values), source, at);
+          return items.map(() => undefined);
+        },
+      });
+      this.putGroups.set(key, group);
+    }
+    return group.submit({ values: values as readonly Record<string, unknown>[], at: new Date() });
+  }
+
+  /** putMany's write: the values checked, in one statement (two and the transaction for parents with child lists on PostgreSQL). */
+  private async putRows(entity: EntityType, values: readonly Record<string, unknown>[], source: SourceSystem, syncedAt: Date): Promise<void> {
+    const spec = specOf(entity);
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const v of values) {
+      byId.delete(v.id as string); // keep the last occurrence, in its position
+      byId.set(v.id as string, v);
     }
     const rows = [...byId.values()].map((v) => toRow(spec.cols, v));
     const refs = new Map<string, { system: SourceSystem; external_id: string; canonical_id: string }>();
     for (const v of values as readonly Record<string, unknown>[]) {
       // every listing's external ids are identity facts, duplicates included
       for (const x of (v.externalIds as ExternalId[] | undefined) ?? []) {
-        checkSystem(x.system);
         refs.set(`${x.system}\u0000${x.id}`, { system: x.system, external_id: x.id, canonical_id: v.id as string });
       }
     }
