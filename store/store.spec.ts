@@ -267,6 +267,21 @@ for (const backend of backends) {
       expect((await store.getMany('project', ['project-bad'])).size).toBe(0);
     });
 
+    test('concurrent getMany calls of one entity share statements, and each caller gets exactly the ids it asked for', async () => {
+      const customers = world(10).customer;
+      await store.putMany('customer', customers, 'CRM', new Date());
+      store.resetRoundTrips();
+      const asks = customers.map((c, i) => [c.id, customers[(i + 1) % 10].id, 'customer-unknown']);
+      const got = await Promise.all(asks.map((ids) => store.getMany('customer', ids)));
+      // PGlite: the first alone, the other nine together; PostgreSQL: four side by side, then the other six together
+      // (the row cache, where on, is cold: putMany clears it)
+      expect(store.roundTrips()).toBeLessThanOrEqual(store.kind === 'postgres' ? 5 : 2);
+      got.forEach((m, i) => {
+        expect([...m.keys()].sort()).toEqual([customers[i].id, customers[(i + 1) % 10].id].sort());
+        expect(m.get(customers[i].id)!.value).toEqual(customers[i]);
+      });
+    });
+
     test('a putMany with an explicit syncedAt keeps exactly that time', async () => {
       const [c] = world(1).customer;
       const at = new Date('2026-01-02T03:04:05.678Z');

@@ -107,7 +107,9 @@ export interface Store {
   /**
    * Cached rows by canonical id; ids not cached are absent from the map. The
    * value carries its child lists and all external ids known for it.
-   * One round trip (none for an empty list).
+   * One round trip at most (none for an empty list or when the row cache has
+   * every id); reads of one entity made while another is in flight share the
+   * next statement (docs/decisions/group-commit.md).
    */
   getMany<E extends EntityType>(entity: E, ids: readonly string[]): Promise<Map<string, CachedRow<EntityMap[E]>>>;
   /**
@@ -345,6 +347,8 @@ function filterKey(filter: object | null | undefined): string {
 
 class SqlStore implements Store {
   private readonly sql = new Map<string, string>();
+  /** getMany's reads from the database, grouped per entity (see readGroup) */
+  private readonly readGroups = new Map<EntityType, GroupCommit<readonly string[], ReadonlyMap<string, CachedRow<unknown>>>>();
   /** putMany calls without an explicit syncedAt, grouped per entity and source (see Store.putMany) */
   private readonly putGroups = new Map<string, GroupCommit<{ values: readonly Record<string, unknown>[]; at: Date }, void>>();
 
@@ -423,7 +427,7 @@ class SqlStore implements Store {
   }
 
   async getMany<E extends EntityType>(entity: E, ids: readonly string[]): Promise<Map<string, CachedRow<EntityMap[E]>>> {
-    const spec = specOf(entity);
+    specOf(entity);
     const out = new Map<string, CachedRow<EntityMap[E]>>();
     if (ids.length === 0) return out;
     const cache = this.rowCache;
@@ -437,20 +441,49 @@ class SqlStore implements Store {
       }
       if (missing.length === 0) return out;
     }
+    const read = await this.readGroup(entity).submit(missing);
+    for (const id of missing) {
+      const row = read.get(id);
+      if (row) out.set(id, row as CachedRow<EntityMap[E]>);
+    }
+    return out;
+  }
+
+  /**
+   * getMany's database reads of one entity, grouped: a read sent while another of
+   * the same entity is in flight waits and goes with the others that came
+   * meanwhile, as one statement for all their ids (each caller takes its own).
+   */
+  private readGroup(entity: EntityType): GroupCommit<readonly string[], ReadonlyMap<string, CachedRow<unknown>>> {
+    let group = this.readGroups.get(entity);
+    if (!group) {
+      group = createGroupCommit<readonly string[], ReadonlyMap<string, CachedRow<unknown>>>({
+        one: (ids) => this.readRows(entity, ids),
+        many: async (lists) => {
+          const read = await this.readRows(entity, [...new Set(lists.flat())]);
+          return lists.map(() => read);
+        },
+        // PostgreSQL runs reads side by side on its pool; PGlite one at a time anyway
+        maxInFlight: this.kind === 'postgres' ? 4 : 1,
+      });
+      this.readGroups.set(entity, group);
+    }
+    return group;
+  }
+
+  /** One statement: the rows of `ids`, kept in the row cache unless a write to the entity overlapped the read. */
+  private async readRows(entity: EntityType, ids: readonly string[]): Promise<Map<string, CachedRow<unknown>>> {
+    const spec = specOf(entity);
     const token = this.writes.snapshot(entity);
-    const rows = await this.query<{ e: string }>(
-      `SELECT ${this.envelope(spec)}::text AS e FROM ${spec.table} t WHERE t.id = ANY($1::text[])`,
-      missing,
-    );
+    const rows = await this.query<{ e: string }>(`SELECT ${this.envelope(spec)}::text AS e FROM ${spec.table} t WHERE t.id = ANY($1::text[])`, ids);
     const read = new Map<string, CachedRow<unknown>>();
     for (const r of rows) {
-      const row = cachedRow<EntityMap[E]>(JSON.parse(r.e) as Envelope);
-      const id = (row.value as { id: string }).id;
-      out.set(id, row);
-      read.set(id, row);
+      const row = cachedRow<unknown>(JSON.parse(r.e) as Envelope);
+      read.set((row.value as { id: string }).id, row);
     }
+    const cache = this.rowCache;
     if (cache && this.writes.unchanged(entity, token)) cache.putRows(entity, read);
-    return out;
+    return read;
   }
 
   async putMany<E extends EntityType>(entity: E, values: readonly EntityMap[E][], source: SourceSystem, syncedAt?: Date): Promise<void> {
