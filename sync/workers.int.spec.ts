@@ -333,3 +333,45 @@ test('stop drains: the step in flight is recorded and the rest is picked up by t
   expect(done.status).toBe('SUCCEEDED');
   expect(done.steps.every((s) => s.attempts === 1)).toBe(true);
 });
+
+test('busy workers claim freed slots together: several transactions per claim statement (one each without gathering), every conversion once', async () => {
+  const account = completeAccount();
+  // the PSA one call at a time, 5 ms each: transactions finish one by one, a few ms apart
+  env.sim.PSA.setFaults({ latencyMs: 5 });
+  /** Runs `n` conversions with one worker; returns how many transactions each of its claims returned. */
+  const run = async (tag: string, n: number, claimGatherMs: number): Promise<number[]> => {
+    const opps = [];
+    for (let i = 0; i < n; i++) opps.push(await newClosedWon(account.Id));
+    const ids = [];
+    for (const [i, o] of opps.entries()) {
+      ids.push((await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: o.id }, idempotencyKey: `${tag}-${i}` })).transaction.id);
+    }
+    const claims: number[] = [];
+    const counted = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'raw') return Reflect.get(target, prop, receiver) as unknown;
+        return async (sql: string, ...params: unknown[]) => {
+          const rows = await target.raw(sql, ...params);
+          if (sql.includes('FROM sync_claim(') && rows.length > 0) claims.push(rows.length);
+          return rows;
+        };
+      },
+    });
+    const w = startWorkers({ store: counted, adapters: env.adapters, engine, logger: silent, concurrency: 16, perSystemLimit: { PSA: 1 }, leaseSeconds: 5, pollMs: 100, claimGatherMs });
+    running.push(w);
+    const done = await settledAll(ids);
+    await stopAll();
+    expect(done.every((t) => t.status === 'SUCCEEDED')).toBe(true);
+    for (const o of opps) expect(jobsOf(o.crmId)).toHaveLength(1);
+    expect(claims.reduce((a, b) => a + b, 0)).toBe(n);
+    return claims;
+  };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // after the first claim (16 at once), the freed slots: one at a time without gathering,
+  // at least two (an eighth of 16) at a time with it, but for the last few
+  const single = (await run('gather-off', 40, 0)).slice(1);
+  const gathered = (await run('gather-on', 40, 500)).slice(1);
+  expect(mean(single)).toBeLessThan(1.5);
+  expect(gathered.slice(0, -1).every((n) => n >= 2)).toBe(true);
+  expect(gathered.length).toBeLessThan(single.length);
+});
