@@ -49,12 +49,21 @@ export function createGroupCommit<T, R>(options: GroupCommitOptions<T, R>): Grou
   let inFlight = 0;
   const stats = { calls: 0, items: 0, fallbacks: 0 };
 
+  /** `one` as a promise even when it throws before returning one */
+  const one = (item: T): Promise<R> => {
+    try {
+      return options.one(item);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+
   async function send(batch: Waiting<T, R>[]): Promise<void> {
     stats.calls++;
     stats.items += batch.length;
     if (batch.length === 1) {
       const [w] = batch;
-      await options.one(w.item).then(w.resolve, w.reject);
+      await one(w.item).then(w.resolve, w.reject);
       return;
     }
     let results: R[];
@@ -66,7 +75,7 @@ export function createGroupCommit<T, R>(options: GroupCommitOptions<T, R>): Grou
     } catch {
       // rolled back as a whole: each on its own, so the failing item gets its own error
       stats.fallbacks++;
-      await Promise.all(batch.map((w) => options.one(w.item).then(w.resolve, w.reject)));
+      await Promise.all(batch.map((w) => one(w.item).then(w.resolve, w.reject)));
       return;
     }
     batch.forEach((w, i) => w.resolve(results[i]));
@@ -77,10 +86,13 @@ export function createGroupCommit<T, R>(options: GroupCommitOptions<T, R>): Grou
       const batch = queue.splice(0, maxBatch);
       if (options.compare) batch.sort((a, b) => options.compare!(a.item, b.item));
       inFlight++;
-      void send(batch).finally(() => {
-        inFlight--;
-        pump();
-      });
+      send(batch)
+        // nothing in send should throw; if it does, no caller of the batch is left waiting
+        .catch((e: unknown) => batch.forEach((w) => w.reject(e)))
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
     }
   }
 

@@ -108,6 +108,23 @@ describe('createGroupCommit', () => {
     expect(await Promise.all([pa, pb])).toEqual([1, 1]);
   });
 
+  it('a `one` that throws instead of rejecting fails its caller, and the next items still go', async () => {
+    const g = createGroupCommit<string, string>({
+      one: (x) => {
+        if (x === 'bad') throw new Error('thrown, not rejected');
+        return Promise.resolve(x);
+      },
+      many: () => Promise.reject(new Error('batch refused')),
+    });
+    await expect(g.submit('bad')).rejects.toThrow('thrown, not rejected');
+    const held = g.submit('a');
+    const [b, bad2] = [g.submit('b'), g.submit('bad')];
+    await expect(held).resolves.toBe('a');
+    await expect(b).resolves.toBe('b');
+    await expect(bad2).rejects.toThrow('thrown, not rejected');
+    await expect(g.submit('c')).resolves.toBe('c');
+  });
+
   it('keeps arrival order when no order is given', async () => {
     const sent: string[][] = [];
     let release!: () => void;
