@@ -15,6 +15,7 @@
  * - `ANALYZE` where rows changed since the last analyze > 50 + 10 % of live rows.
  */
 import type { Logger } from '../lib';
+import { quoteIdent } from './migrate';
 import type { PGliteLike } from './pglite-remote';
 
 export interface MaintenanceOptions {
@@ -56,8 +57,6 @@ interface TableStats {
 const TABLE_STATS_SQL = `SELECT schemaname AS schema, relname AS "table", n_live_tup::float8 AS live, n_dead_tup::float8 AS dead,
   n_mod_since_analyze::float8 AS changed
   FROM pg_stat_user_tables WHERE schemaname NOT LIKE 'pg\\_temp%' ORDER BY n_dead_tup DESC, relname`;
-
-const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** What one pass would do for these statistics (autovacuum's default thresholds). */
 export function maintenancePlan(stats: readonly TableStats[]): { table: TableStats; action: MaintenanceAction['action'] }[] {

@@ -18,6 +18,7 @@
  * PostgreSQL errors raised inside the function reach the caller with the same
  * SQLSTATE, message and constraint as before.
  */
+import { quoteIdent } from './migrate';
 import type { PGliteLike } from './pglite-remote';
 
 /** At most this many statements become functions per session; the rest run as they are. */
@@ -100,8 +101,4 @@ export function sessionPlans(db: PGliteLike, options: { minLength?: number } = {
       return size;
     },
   };
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

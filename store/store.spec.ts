@@ -284,8 +284,10 @@ for (const backend of backends) {
 
     test('a putMany with an explicit syncedAt keeps exactly that time', async () => {
       const [c] = world(1).customer;
-      const at = new Date('2026-01-02T03:04:05.678Z');
-      await Promise.all([store.putMany('customer', [c], 'CRM', at), store.putMany('customer', [{ ...c, id: `${c.id}-2`, externalIds: [] }], 'CRM')]);
+      // later than the calls: were it grouped with the call queued beside it, the batch's (earliest) time would replace it
+      const at = new Date(Date.now() + 86_400_000);
+      const other = (k: number) => ({ ...c, id: `${c.id}-${k}`, externalIds: [] });
+      await Promise.all([store.putMany('customer', [other(2)], 'CRM'), store.putMany('customer', [other(3)], 'CRM'), store.putMany('customer', [c], 'CRM', at)]);
       expect((await store.getMany('customer', [c.id])).get(c.id)!.syncedAt.toISOString()).toBe(at.toISOString());
     });
 

@@ -97,6 +97,23 @@ export function storeVariants(suite: string): StoreVariant[] {
   ];
 }
 
+/**
+ * The store, with every `raw` statement and the rows it returned shown to `observe`
+ * (tests that count what a component sends: the audit log, the workers' claims).
+ */
+export function observeRaw(store: Store, observe: (sql: string, rows: readonly unknown[]) => void): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop !== 'raw') return Reflect.get(target, prop, receiver) as unknown;
+      return async (sql: string, ...params: unknown[]) => {
+        const rows = await target.raw(sql, ...params);
+        observe(sql, rows);
+        return rows;
+      };
+    },
+  });
+}
+
 // ------------------------------------------------------------------ fixtures
 
 const CUSTOMER_STATUSES = ['PROSPECT', 'ACTIVE', 'ON_HOLD', 'INACTIVE'] as const;

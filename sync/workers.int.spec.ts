@@ -8,6 +8,7 @@ import pino from 'pino';
 import { canonicalId } from '../canonical-schema';
 import { startSimulatedAdapters, type SimulatedAdapters } from '../adapters/testing/simulated-adapters';
 import { openStore, type Store } from '../store';
+import { observeRaw } from '../store/test-support';
 import type { CrmData, ErpData, PsaData } from '../systems';
 import { call } from '../systems/testing';
 import { createSyncEngine, startWorkers, type StartWorkersOptions, type SyncEngine, type SyncTransactionRecord, type SyncWorkers } from './index';
@@ -347,15 +348,8 @@ test('busy workers claim freed slots together: several transactions per claim st
       ids.push((await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: o.id }, idempotencyKey: `${tag}-${i}` })).transaction.id);
     }
     const claims: number[] = [];
-    const counted = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop !== 'raw') return Reflect.get(target, prop, receiver) as unknown;
-        return async (sql: string, ...params: unknown[]) => {
-          const rows = await target.raw(sql, ...params);
-          if (sql.includes('FROM sync_claim(') && rows.length > 0) claims.push(rows.length);
-          return rows;
-        };
-      },
+    const counted = observeRaw(store, (sql, rows) => {
+      if (sql.includes('FROM sync_claim(') && rows.length > 0) claims.push(rows.length);
     });
     const w = startWorkers({ store: counted, adapters: env.adapters, engine, logger: silent, concurrency: 16, perSystemLimit: { PSA: 1 }, leaseSeconds: 5, pollMs: 100, claimGatherMs });
     running.push(w);

@@ -5,26 +5,15 @@
  * cannot be written fails alone.
  */
 import type { Store } from '../../../store';
-import { storeVariants } from '../../../store/test-support';
+import { observeRaw, storeVariants } from '../../../store/test-support';
 import { createAuditLog, type AuditRecord } from './audit';
 
 const variants = storeVariants('audit log');
 
-/** The store, with its raw statements counted (the audit log writes through store.raw). */
+/** The store, with the audit log's INSERTs counted (it writes through store.raw). */
 function counting(store: Store): { store: Store; inserts: () => number } {
   let n = 0;
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'raw') {
-        return (sql: string, ...params: unknown[]) => {
-          if (/^\s*INSERT INTO audit_entry/.test(sql)) n++;
-          return target.raw(sql, ...params);
-        };
-      }
-      return Reflect.get(target, prop, receiver) as unknown;
-    },
-  });
-  return { store: proxy, inserts: () => n };
+  return { store: observeRaw(store, (sql) => void (/^\s*INSERT INTO audit_entry/.test(sql) && n++)), inserts: () => n };
 }
 
 const entry = (request: number, i: number, over: Partial<AuditRecord> = {}): AuditRecord => ({
