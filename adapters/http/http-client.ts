@@ -67,8 +67,12 @@ function headersOf(raw: IncomingHttpHeaders): ResponseHeaders {
  * (Not the global fetch: on the sync benchmark undici's fetch, with its web
  * streams, abort signals and Headers objects, cost about a tenth of the CPU of
  * the thread that serves GraphQL and runs the workers.) Network failures
- * reject with Node's errors (`code` ECONNREFUSED, ECONNRESET, ...), an abort
- * with an AbortError; ensureSourceError classifies both.
+ * reject with Node's errors (`code` ECONNREFUSED, ECONNRESET, ...);
+ * ensureSourceError classifies them. `cancel` hands the caller a function that
+ * ends the request at once and rejects with the reason given (the attempt's
+ * timer and the caller's signal use it). No AbortSignal goes to node:http: its
+ * listener bookkeeping cost ~0.07 ms of CPU per request, a fifth of the
+ * request's own (docs/decisions/adapters-node-http.md).
  */
 /** An answer longer than the configured limit: read no further. */
 class ResponseTooLarge extends Error {
@@ -83,12 +87,12 @@ function send(
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
-  signal: AbortSignal,
+  cancel: (end: (reason: unknown) => void) => void,
   maxBytes: number,
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent, signal }, (res) => {
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent }, (res) => {
       res.setEncoding('utf8');
       let text = '';
       res.on('data', (chunk: string) => {
@@ -106,6 +110,11 @@ function send(
       res.on('error', reject);
     });
     req.on('error', reject);
+    // the first settlement wins: a cancelled request rejects with the reason, not with the reset it causes
+    cancel((reason) => {
+      reject(reason);
+      req.destroy();
+    });
     req.end(body);
   });
 }
@@ -251,13 +260,18 @@ export class VendorHttpClient {
 
   private async attemptOnce<T>(req: VendorRequest, onOk: (res: RawResponse) => Promise<T>, traceparent: string | undefined): Promise<T> {
     // the time budget of this attempt, cleared when it ends (AbortSignal.timeout leaves a timer behind
-    // that fires after the budget for every call, and builds an error and an abort event each time)
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(timeoutError(this.config.timeoutMs)), this.config.timeoutMs);
-    const forward = () => controller.abort(req.signal!.reason);
+    // that fires after the budget for every call, and builds an error and an abort event each time);
+    // it, or the caller's signal, ends the request through `end`
+    let end: ((reason: unknown) => void) | undefined;
+    let cancelled: { reason: unknown } | undefined;
+    const stop = (reason: unknown) => {
+      cancelled ??= { reason };
+      end?.(reason);
+    };
+    const timer = setTimeout(() => stop(timeoutError(this.config.timeoutMs)), this.config.timeoutMs);
+    const forward = () => stop(req.signal!.reason);
     if (req.signal?.aborted) forward();
     else req.signal?.addEventListener('abort', forward, { once: true });
-    const signal = controller.signal;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.config.token}`,
       accept: 'application/json',
@@ -276,7 +290,10 @@ export class VendorHttpClient {
         req.method,
         headers,
         req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal,
+        (e) => {
+          end = e;
+          if (cancelled) e(cancelled.reason);
+        },
         this.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       );
       if (res.status < 200 || res.status > 299) {
@@ -290,7 +307,7 @@ export class VendorHttpClient {
       const err =
         e instanceof ResponseTooLarge
           ? new SourceError('BAD_RESPONSE', this.system, `${req.endpoint}: ${e.message}`, { cause: e })
-          : ensureSourceError(signal.aborted && !(e instanceof SourceError) ? signal.reason : e, this.system);
+          : ensureSourceError(cancelled && !(e instanceof SourceError) ? cancelled.reason : e, this.system);
       this.recorder.recordError(err.code);
       this.log.debug({ endpoint: req.endpoint, code: err.code, status: err.status }, 'vendor call failed');
       throw err;

@@ -165,6 +165,26 @@ describe('VendorHttpClient', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("ends a call at once when the caller's signal aborts (before or during it), and the next call goes through", async () => {
+    handler = (_q, res) => setTimeout(() => json(res, 200, { id: 'slow', n: 1 }), 400);
+    const c = client({ timeoutMs: 2_000, readRetries: 0 });
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(Object.assign(new Error('the caller gave up'), { name: 'AbortError' })), 50);
+    const err = await sourceFailure(c.json({ ...get, signal: controller.signal }, itemSchema));
+    expect(performance.now() - started).toBeLessThan(300);
+    expect(err).toMatchObject({ code: 'TIMEOUT' });
+    expect(err.message).toContain('the caller gave up');
+    // already aborted: nothing is sent
+    const sent = seen.length;
+    const before = await sourceFailure(c.json({ ...get, signal: AbortSignal.abort(Object.assign(new Error('never mind'), { name: 'AbortError' })) }, itemSchema));
+    expect(before.message).toContain('never mind');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.length).toBe(sent);
+    handler = (_q, res) => json(res, 200, { id: 'next', n: 2 });
+    expect((await c.json(get, itemSchema)).data).toEqual({ id: 'next', n: 2 });
+  });
+
   it('maps a reset connection to UNAVAILABLE', async () => {
     handler = (req) => req.socket.destroy();
     const err = await sourceFailure(client({ readRetries: 0 }).json(get, itemSchema));
