@@ -81,6 +81,53 @@ for (const v of variants) {
       expect(Number(n)).toBe(2);
     });
 
+    it('sync_persist runs only what its payload asks for: outbox release or delete, events, and a domain-event wake-up only with events', async () => {
+      const engine = createSyncEngine({ store, logger: silent });
+      const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-parts' }, idempotencyKey: 'functions-parts' });
+      await store.raw(`SELECT transaction_id FROM sync_claim('parts', 30, 1000)`);
+      const persist = async (p: unknown) => Number((await store.raw<{ owned: number }>(`SELECT sync_persist($1, 'parts', $2::jsonb) AS owned`, transaction.id, JSON.stringify(p)))[0].owned);
+      const outbox = async () => store.raw<{ lease_owner: string | null; due: boolean }>(`SELECT lease_owner, available_at > now() AS due FROM sync_outbox WHERE transaction_id = $1`, transaction.id);
+      const events = async () => Number((await store.raw<{ n: number }>(`SELECT count(*)::int AS n FROM domain_event WHERE key = $1`, transaction.id))[0].n);
+      const updatedAt = async () => (await engine.get(transaction.id))!.updatedAt;
+      let wakeUps = 0;
+      const unlisten = await store.listen('tandem_domain_event', () => void wakeUps++);
+      try {
+        await new Promise((r) => setTimeout(r, 100));
+        wakeUps = 0;
+        // an intermediate record: steps and context only; the transaction's updated_at still moves
+        const before = await updatedAt();
+        const eventsBefore = await events();
+        await new Promise((r) => setTimeout(r, 5));
+        expect(await persist({ steps: [{ position: 0, status: 'SUCCEEDED', last_error: null, finished: true }], tx: { context: { a: 1 } } })).toBe(1);
+        expect(await updatedAt()).not.toEqual(before);
+        expect(await events()).toBe(eventsBefore);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(wakeUps).toBe(0);
+        expect((await outbox())[0].lease_owner).toBe('parts');
+
+        // a release hands the row back, due after the delay
+        expect(await persist({ tx: { status: 'FAILED' }, outbox: { kind: 'release', delayMs: 60_000 } })).toBe(1);
+        expect(await outbox()).toEqual([{ lease_owner: null, due: true }]);
+        await new Promise((r) => setTimeout(r, 100));
+        // the status change's own event (trigger) woke the relay once
+        expect(wakeUps).toBe(1);
+        expect(await events()).toBe(eventsBefore + 1);
+
+        // claimed again, finished with events: the outbox row goes, the events are written
+        await store.raw(`UPDATE sync_outbox SET available_at = now() WHERE transaction_id = $1`, transaction.id);
+        await store.raw(`SELECT transaction_id FROM sync_claim('parts', 30, 1000)`);
+        const payload = { projectId: transaction.id, customerId: 'c', opportunityId: 'o', code: 'P-1' };
+        expect(await persist({ tx: { status: 'SUCCEEDED', result: { ok: true }, finished: true }, outbox: { kind: 'delete' }, events: [{ type: 'project.created.v1', key: transaction.id, payload, trace_id: null }] })).toBe(1);
+        expect(await outbox()).toEqual([]);
+        const done = (await engine.get(transaction.id))!;
+        expect([done.status, done.finishedAt !== null]).toEqual(['SUCCEEDED', true]);
+        const types = (await store.raw<{ type: string }>(`SELECT type FROM domain_event WHERE key = $1 ORDER BY id`, transaction.id)).map((r) => r.type);
+        expect(types.slice(-2).sort()).toEqual(['project.created.v1', 'sync.transaction-updated.v1']);
+      } finally {
+        await unlisten();
+      }
+    });
+
     it('sync_persist_many is one sync_persist per entry in order, fenced per entry, and all or nothing', async () => {
       const engine = createSyncEngine({ store, logger: silent });
       const submit = async (key: string) => (await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: `opp-${key}` }, idempotencyKey: `functions-${key}` })).transaction;
