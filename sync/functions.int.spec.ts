@@ -108,8 +108,9 @@ for (const v of variants) {
         // a release hands the row back, due after the delay
         expect(await persist({ tx: { status: 'FAILED' }, outbox: { kind: 'release', delayMs: 60_000 } })).toBe(1);
         expect(await outbox()).toEqual([{ lease_owner: null, due: true }]);
-        await new Promise((r) => setTimeout(r, 100));
-        // the status change's own event (trigger) woke the relay once
+        // the status change's own event (trigger) wakes the relay once
+        for (let waited = 0; wakeUps === 0 && waited < 2_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 50));
         expect(wakeUps).toBe(1);
         expect(await events()).toBe(eventsBefore + 1);
 

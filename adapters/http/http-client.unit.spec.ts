@@ -172,7 +172,8 @@ describe('VendorHttpClient', () => {
     const started = performance.now();
     setTimeout(() => controller.abort(Object.assign(new Error('the caller gave up'), { name: 'AbortError' })), 50);
     const err = await sourceFailure(c.json({ ...get, signal: controller.signal }, itemSchema));
-    expect(performance.now() - started).toBeLessThan(300);
+    // a failure at all means it did not wait for the answer (400 ms, which would succeed); and well inside the 2 s budget
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(err).toMatchObject({ code: 'TIMEOUT' });
     expect(err.message).toContain('the caller gave up');
     // already aborted: nothing is sent
