@@ -81,7 +81,7 @@ for (const v of variants) {
       expect(Number(n)).toBe(2);
     });
 
-    it('sync_persist runs only what its payload asks for: outbox release or delete, events, and a domain-event wake-up only with events', async () => {
+    it('sync_persist runs only what its payload asks for: outbox release or delete, events, and no domain_event INSERT (the relay wake-up) without events', async () => {
       const engine = createSyncEngine({ store, logger: silent });
       const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-parts' }, idempotencyKey: 'functions-parts' });
       await store.raw(`SELECT transaction_id FROM sync_claim('parts', 30, 1000)`);
@@ -89,11 +89,14 @@ for (const v of variants) {
       const outbox = async () => store.raw<{ lease_owner: string | null; due: boolean }>(`SELECT lease_owner, available_at > now() AS due FROM sync_outbox WHERE transaction_id = $1`, transaction.id);
       const events = async () => Number((await store.raw<{ n: number }>(`SELECT count(*)::int AS n FROM domain_event WHERE key = $1`, transaction.id))[0].n);
       const updatedAt = async () => (await engine.get(transaction.id))!.updatedAt;
-      let wakeUps = 0;
-      const unlisten = await store.listen('tandem_domain_event', () => void wakeUps++);
+      // every INSERT statement on domain_event fires domain_event_notify, which wakes every event relay;
+      // NOTIFY is database-wide (other suites share the PostgreSQL database), so count the statements here
+      await store.raw(`CREATE TABLE test_event_inserts (n int NOT NULL)`);
+      await store.raw(`INSERT INTO test_event_inserts VALUES (0)`);
+      await store.raw(`CREATE FUNCTION test_count_event_inserts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE test_event_inserts SET n = n + 1; RETURN NULL; END $$`);
+      await store.raw(`CREATE TRIGGER test_count_event_inserts AFTER INSERT ON domain_event FOR EACH STATEMENT EXECUTE FUNCTION test_count_event_inserts()`);
+      const inserts = async () => Number((await store.raw<{ n: number }>(`SELECT n FROM test_event_inserts`))[0].n);
       try {
-        await new Promise((r) => setTimeout(r, 100));
-        wakeUps = 0;
         // an intermediate record: steps and context only; the transaction's updated_at still moves
         const before = await updatedAt();
         const eventsBefore = await events();
@@ -101,17 +104,13 @@ for (const v of variants) {
         expect(await persist({ steps: [{ position: 0, status: 'SUCCEEDED', last_error: null, finished: true }], tx: { context: { a: 1 } } })).toBe(1);
         expect(await updatedAt()).not.toEqual(before);
         expect(await events()).toBe(eventsBefore);
-        await new Promise((r) => setTimeout(r, 100));
-        expect(wakeUps).toBe(0);
+        expect(await inserts()).toBe(0);
         expect((await outbox())[0].lease_owner).toBe('parts');
 
-        // a release hands the row back, due after the delay
+        // a release hands the row back, due after the delay; the status change's own event (trigger) is one INSERT
         expect(await persist({ tx: { status: 'FAILED' }, outbox: { kind: 'release', delayMs: 60_000 } })).toBe(1);
         expect(await outbox()).toEqual([{ lease_owner: null, due: true }]);
-        // the status change's own event (trigger) wakes the relay once
-        for (let waited = 0; wakeUps === 0 && waited < 2_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-        await new Promise((r) => setTimeout(r, 50));
-        expect(wakeUps).toBe(1);
+        expect(await inserts()).toBe(1);
         expect(await events()).toBe(eventsBefore + 1);
 
         // claimed again, finished with events: the outbox row goes, the events are written
@@ -125,7 +124,9 @@ for (const v of variants) {
         const types = (await store.raw<{ type: string }>(`SELECT type FROM domain_event WHERE key = $1 ORDER BY id`, transaction.id)).map((r) => r.type);
         expect(types.slice(-2).sort()).toEqual(['project.created.v1', 'sync.transaction-updated.v1']);
       } finally {
-        await unlisten();
+        await store.raw(`DROP TRIGGER test_count_event_inserts ON domain_event`);
+        await store.raw(`DROP FUNCTION test_count_event_inserts()`);
+        await store.raw(`DROP TABLE test_event_inserts`);
       }
     });
 
