@@ -116,6 +116,12 @@ export type SaveResult = z.output<typeof saveResultWire>;
 /** The sObject Collections write answer: one save result per record. */
 export const saveResultsWire = z.array(saveResultWire);
 
+/** The Composite resource's answer: one subresponse per subrequest, in order (`POST /composite`). */
+export const compositeResponseWire = z.object({
+  compositeResponse: z.array(z.looseObject({ body: z.unknown(), httpStatusCode: z.number().int(), referenceId: z.string() })),
+});
+export type CompositeSubresponse = z.output<typeof compositeResponseWire>['compositeResponse'][number];
+
 /** The writable fields of an Account (what the reverse mapper produces). */
 export interface AccountFields {
   Name?: string;

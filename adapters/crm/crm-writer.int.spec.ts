@@ -19,11 +19,11 @@ const sim = () => env.systems.crm;
 const awaiting = () => env.world.crm.opportunities.filter((o) => o.StageName === 'Closed Won' && !o.ERP_Project_Id__c);
 
 describe('CrmWriter reads for the sync engine', () => {
-  it('reads an opportunity with its account in two calls', async () => {
+  it('reads an opportunity with its account in one call (Composite)', async () => {
     const opp = awaiting()[0];
     sim().resetCounters();
     const r = await crm().getOpportunityForConversion(opp.Id);
-    expect(sim().counters().total).toBe(2);
+    expect(sim().counters().byEndpoint).toEqual({ 'POST /services/data/v60.0/composite': 1 });
     expect(r).toMatchObject({
       crmOpportunityId: opp.Id,
       crmAccountId: opp.AccountId,

@@ -7,7 +7,7 @@ import { moneyFromVendor } from '../shared/mapping';
 import type { AccountBilling, CrmWriter, OpportunityForConversion, WriteOptions } from '../writes';
 import { CrmAdapter } from './crm-adapter';
 import { accountBillingFields, accountLinkFields, accountToCustomer, customerToAccountFields, opportunityConversionFields, opportunityToCanonical } from './crm-mapper';
-import { accountBillingWire, accountWire, opportunityLinkWire, opportunityWire, type AccountFields, type OpportunityFields } from './crm-wire';
+import { SF_API, accountBillingWire, accountWire, opportunityLinkWire, opportunityWire, type AccountFields, type OpportunityFields } from './crm-wire';
 import { SalesforceClient, isSalesforceId } from './salesforce-client';
 
 /**
@@ -19,14 +19,26 @@ export class CrmSystemApi extends CrmAdapter implements CrmWriter {
   async getOpportunityForConversion(crmOpportunityId: string, signal?: AbortSignal): Promise<OpportunityForConversion> {
     const what = `CRM Opportunity ${crmOpportunityId}`;
     if (!isSalesforceId(crmOpportunityId)) throw new SourceError('NOT_FOUND', 'CRM', `${what}: not a Salesforce Opportunity id`);
-    const opp = await inSourceContext('CRM', what, () => this.client.getSObject('Opportunity', crmOpportunityId, opportunityWire, signal));
+    // one API call: the opportunity, and its account by reference to the opportunity's AccountId
+    const [oppAnswer, accountAnswer] = await inSourceContext('CRM', what, () =>
+      this.client.compositeGet(
+        [
+          { url: `${SF_API}/sobjects/Opportunity/${encodeURIComponent(crmOpportunityId)}`, referenceId: 'opportunity' },
+          { url: `${SF_API}/sobjects/Account/@{opportunity.AccountId}`, referenceId: 'account' },
+        ],
+        signal,
+      ),
+    );
+    const opp = await inSourceContext('CRM', what, async () => this.client.subresponse(oppAnswer, `GET ${SF_API}/sobjects/Opportunity/:id`, opportunityWire));
     const oppWhat = `${what} (${opp.Name})`;
     const opportunity = opportunityToCanonical(opp);
     if (!opportunity || !opp.AccountId) {
       throw new SourceError('REJECTED', 'CRM', `${oppWhat}: AccountId is empty; set the Account on the opportunity`, { vendorCode: 'REQUIRED_FIELD_MISSING' });
     }
     const accountId = opp.AccountId;
-    const account = await inSourceContext('CRM', `CRM Account ${accountId} of ${oppWhat}`, () => this.client.getSObject('Account', accountId, accountWire, signal));
+    const account = await inSourceContext('CRM', `CRM Account ${accountId} of ${oppWhat}`, async () =>
+      this.client.subresponse(accountAnswer, `GET ${SF_API}/sobjects/Account/:id`, accountWire),
+    );
     return {
       crmOpportunityId: opp.Id,
       crmAccountId: account.Id,

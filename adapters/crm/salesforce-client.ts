@@ -1,7 +1,18 @@
 import { z } from 'zod';
-import { SourceError } from '../http/source-error';
-import type { VendorHttpClient } from '../http/http-client';
-import { SF_API, collectionReadWire, queryResultWire, saveResultWire, saveResultsWire, type QueryResult, type SaveResult, type SObjectType } from './crm-wire';
+import { SourceError, sourceErrorFromStatus } from '../http/source-error';
+import { parseWire, type VendorHttpClient } from '../http/http-client';
+import {
+  SF_API,
+  collectionReadWire,
+  compositeResponseWire,
+  queryResultWire,
+  saveResultWire,
+  saveResultsWire,
+  type CompositeSubresponse,
+  type QueryResult,
+  type SaveResult,
+  type SObjectType,
+} from './crm-wire';
 
 /** Options of a Salesforce write. */
 export interface SfWriteOptions {
@@ -81,6 +92,37 @@ export class SalesforceClient {
       record,
     );
     return data;
+  }
+
+  /**
+   * Several record reads in one API call (`POST /composite`, GET subrequests):
+   * a later subrequest's URL may name a field of an earlier answer
+   * (`@{referenceId.Field}`). Returns each subresponse in order; read one with
+   * {@link subresponse}. A read: retried like the other reads. Calls: 1.
+   */
+  async compositeGet(subrequests: readonly { url: string; referenceId: string }[], signal?: AbortSignal): Promise<CompositeSubresponse[]> {
+    const { data } = await this.http.json(
+      {
+        method: 'POST',
+        path: `${SF_API}/composite`,
+        endpoint: `POST ${SF_API}/composite`,
+        kind: 'read',
+        body: { allOrNone: false, compositeRequest: subrequests.map((s) => ({ method: 'GET', url: s.url, referenceId: s.referenceId })) },
+        signal,
+      },
+      compositeResponseWire,
+    );
+    const answers = data.compositeResponse;
+    if (answers.length !== subrequests.length || answers.some((a, i) => a.referenceId !== subrequests[i].referenceId)) {
+      throw new SourceError('BAD_RESPONSE', 'CRM', `POST ${SF_API}/composite: answered ${answers.map((a) => a.referenceId).join(', ')} for ${subrequests.map((s) => s.referenceId).join(', ')}`);
+    }
+    return answers;
+  }
+
+  /** One composite subresponse as the record it holds, or the SourceError its status and body mean (as for a call of `endpoint` of its own). */
+  subresponse<S extends z.ZodType>(answer: CompositeSubresponse, endpoint: string, record: S): z.output<S> {
+    if (answer.httpStatusCode < 200 || answer.httpStatusCode > 299) throw sourceErrorFromStatus('CRM', answer.httpStatusCode, answer.body, null, endpoint);
+    return parseWire('CRM', endpoint, answer.httpStatusCode, answer.body, record);
   }
 
   /** `POST /sobjects/{type}` → the new record's id. */

@@ -178,18 +178,7 @@ export class VendorHttpClient {
           cause: e,
         });
       }
-      const result = schema.safeParse(parsed);
-      if (!result.success) {
-        const detail = result.error.issues
-          .slice(0, 3)
-          .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
-          .join('; ');
-        throw new SourceError('BAD_RESPONSE', this.system, `${req.endpoint}: unexpected wire shape (${detail})`, {
-          status: res.status,
-          cause: result.error,
-        });
-      }
-      return { status: res.status, headers: res.headers, data: result.data as z.output<S> };
+      return { status: res.status, headers: res.headers, data: parseWire(this.system, req.endpoint, res.status, parsed, schema) };
     });
   }
 
@@ -320,6 +309,22 @@ export class VendorHttpClient {
 }
 
 /** What an attempt that ran out of time is aborted with (classified TIMEOUT, like AbortSignal.timeout's). */
+/**
+ * A vendor answer (or part of one, e.g. a composite subresponse) validated
+ * against its wire schema; a mismatch is BAD_RESPONSE naming the first issues.
+ */
+export function parseWire<S extends z.ZodType>(system: SourceSystem, endpoint: string, status: number, value: unknown, schema: S): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const detail = result.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+      .join('; ');
+    throw new SourceError('BAD_RESPONSE', system, `${endpoint}: unexpected wire shape (${detail})`, { status, cause: result.error });
+  }
+  return result.data as z.output<S>;
+}
+
 function timeoutError(ms: number): Error {
   return Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' });
 }

@@ -6,6 +6,8 @@ import { type SObjectName, SOBJECT_NAMES, SOBJECTS, sobjectOf } from './crm-sche
 
 /** Most ids or records in one sObject Collections call. */
 export const COMPOSITE_LIMIT = 200;
+/** Most subrequests in one Composite call (Salesforce's limit). */
+export const COMPOSITE_SUBREQUEST_LIMIT = 25;
 
 /** Salesforce errors: `[{ "message", "errorCode", "fields"? }]`. */
 export const salesforceDialect: Dialect = {
@@ -60,6 +62,7 @@ export class CrmSystem implements SystemModel<CrmData> {
       { method: 'GET', template: `${CRM_API}/query/:cursor`, handler: (r) => this.queryMore(r) },
       { method: 'POST', template: `${CRM_API}/composite/sobjects`, handler: (r) => this.writeCollection('create', r) },
       { method: 'PATCH', template: `${CRM_API}/composite/sobjects`, handler: (r) => this.writeCollection('update', r) },
+      { method: 'POST', template: `${CRM_API}/composite`, handler: (r) => this.composite(r) },
     ];
   }
 
@@ -72,6 +75,58 @@ export class CrmSystem implements SystemModel<CrmData> {
     if (!record) throw notFound();
     const describe = SOBJECTS[object];
     return { status: 200, body: this.store.render(describe, record, this.store.resolveFields(describe, r.query.get('fields'))) };
+  }
+
+  /**
+   * Salesforce's Composite resource, the subset the adapters use: up to 25 GET
+   * subrequests of one record (`/sobjects/{object}/{id}`, `?fields=` allowed) in
+   * one API call, answered in order. A later subrequest may name a field of an
+   * earlier answer in its URL (`@{referenceId.Field}`); when that answer failed,
+   * or the field is empty, the subrequest is not run and answers 400
+   * PROCESSING_HALTED, as Salesforce does. Each subrequest answers with its own
+   * status and body (`compositeResponse`); the call itself answers 200.
+   */
+  private composite(r: SystemRequest): SystemResponse {
+    const subs = (r.body as { compositeRequest?: unknown } | undefined)?.compositeRequest;
+    if (!Array.isArray(subs) || subs.length === 0) throw new VendorError(400, 'INVALID_FIELD', 'compositeRequest must be a non-empty array of subrequests');
+    if (subs.length > COMPOSITE_SUBREQUEST_LIMIT) {
+      throw new VendorError(400, 'LIMIT_EXCEEDED', `A composite request takes at most ${COMPOSITE_SUBREQUEST_LIMIT} subrequests, got ${subs.length}`);
+    }
+    const answers = new Map<string, { status: number; body: unknown }>();
+    const compositeResponse = subs.map((raw: unknown) => {
+      const sub = raw as { method?: unknown; url?: unknown; referenceId?: unknown } | null;
+      if (typeof sub?.referenceId !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(sub.referenceId) || answers.has(sub.referenceId)) {
+        throw new VendorError(400, 'INVALID_FIELD', 'every subrequest needs a referenceId of its own (letters, digits and underscores, starting with a letter)');
+      }
+      const referenceId = sub.referenceId;
+      const answer = (status: number, body: unknown) => {
+        answers.set(referenceId, { status, body });
+        return { body, httpHeaders: {}, httpStatusCode: status, referenceId };
+      };
+      if (sub.method !== 'GET' || typeof sub.url !== 'string') {
+        throw new VendorError(400, 'INVALID_FIELD', `subrequest ${referenceId}: this CRM's composite resource takes GET subrequests of one record only`);
+      }
+      let halted: string | undefined;
+      const url = sub.url.replace(/@\{([A-Za-z][A-Za-z0-9_]*)\.([A-Za-z0-9_]+)\}/g, (ref: string, id: string, field: string) => {
+        const earlier = answers.get(id);
+        const value = earlier && earlier.status < 300 ? (earlier.body as Record<string, unknown> | null)?.[field] : undefined;
+        if (typeof value !== 'string' || value === '') halted ??= `Invalid reference specified. No value for ${id}.${field} found in ${id}. Provided referenceId ${ref}`;
+        return typeof value === 'string' ? encodeURIComponent(value) : '';
+      });
+      if (halted) return answer(400, [{ errorCode: 'PROCESSING_HALTED', message: halted }]);
+      const m = /^([^?]*)(?:\?(.*))?$/.exec(url)!;
+      const route = new RegExp(`^${CRM_API.replace(/\./g, '\\.')}/sobjects/([A-Za-z_]+)/([^/]+)$`).exec(m[1]);
+      const object = route ? SOBJECT_NAMES.find((n) => n.toLowerCase() === route[1].toLowerCase()) : undefined;
+      if (!route || !object) throw new VendorError(400, 'INVALID_FIELD', `subrequest ${referenceId}: ${m[1]} is not a record of an sObject this CRM has`);
+      try {
+        const res = this.getRecord(object, { ...r, method: 'GET', path: m[1], params: { id: decodeURIComponent(route[2]) }, query: new URLSearchParams(m[2] ?? ''), body: undefined });
+        return answer(res.status, res.body);
+      } catch (e) {
+        if (!(e instanceof VendorError)) throw e;
+        return answer(e.status, salesforceDialect.errorBody(e));
+      }
+    });
+    return { status: 200, body: { compositeResponse } };
   }
 
   private createRecord(object: SObjectName, r: SystemRequest): SystemResponse {

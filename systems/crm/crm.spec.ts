@@ -191,6 +191,60 @@ describe('SOQL paging', () => {
   });
 });
 
+describe('Composite resource (GET subrequests)', () => {
+  const composite = (compositeRequest: unknown[]) => call(crm, 'POST', `${API}/composite`, { body: { allOrNone: false, compositeRequest } });
+  const opp = world.crm.opportunities.find((o) => o.AccountId)!;
+
+  it('reads an opportunity and, by reference, its account in one call, answering each in order', async () => {
+    crm.resetCounters();
+    const res = await composite([
+      { method: 'GET', url: `${API}/sobjects/Opportunity/${opp.Id}`, referenceId: 'opportunity' },
+      { method: 'GET', url: `${API}/sobjects/Account/@{opportunity.AccountId}?fields=Id,Name`, referenceId: 'account' },
+    ]);
+    expect(res.status).toBe(200);
+    const account = world.crm.accounts.find((a) => a.Id === opp.AccountId)!;
+    expect(res.body).toEqual({
+      compositeResponse: [
+        { body: expect.objectContaining({ Id: opp.Id, AccountId: opp.AccountId }), httpHeaders: {}, httpStatusCode: 200, referenceId: 'opportunity' },
+        { body: { attributes: expect.any(Object), Id: account.Id, Name: account.Name }, httpHeaders: {}, httpStatusCode: 200, referenceId: 'account' },
+      ],
+    });
+    // one API call, as Salesforce counts it
+    expect(crm.counters().byEndpoint).toEqual({ [`POST ${API}/composite`]: 1 });
+  });
+
+  it('answers a failed subrequest with its own status, and halts the ones that refer to it', async () => {
+    const unknown = salesforceId('006', 99998);
+    const res = await composite([
+      { method: 'GET', url: `${API}/sobjects/Opportunity/${unknown}`, referenceId: 'opportunity' },
+      { method: 'GET', url: `${API}/sobjects/Account/@{opportunity.AccountId}`, referenceId: 'account' },
+      { method: 'GET', url: `${API}/sobjects/Opportunity/${opp.Id}`, referenceId: 'other' },
+    ]);
+    expect(res.status).toBe(200);
+    const [first, second, third] = (res.body as { compositeResponse: { httpStatusCode: number; body: unknown }[] }).compositeResponse;
+    expect(first).toMatchObject({ httpStatusCode: 404, body: [{ errorCode: 'NOT_FOUND' }] });
+    expect(second).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'PROCESSING_HALTED', message: expect.stringContaining('opportunity.AccountId') }] });
+    expect(third).toMatchObject({ httpStatusCode: 200, body: { Id: opp.Id } });
+  });
+
+  it('refuses what it does not take: no subrequests, more than 25, a write, an unknown object, a reused referenceId', async () => {
+    const get = (referenceId: string, url = `${API}/sobjects/Opportunity/${opp.Id}`) => ({ method: 'GET', url, referenceId });
+    const refused = async (subs: unknown[], code: string) => {
+      const res = await composite(subs);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual([expect.objectContaining({ errorCode: code })]);
+    };
+    await refused([], 'INVALID_FIELD');
+    await refused(Array.from({ length: 26 }, (_, i) => get(`r${i}`)), 'LIMIT_EXCEEDED');
+    await refused([{ method: 'PATCH', url: `${API}/sobjects/Opportunity/${opp.Id}`, referenceId: 'w', body: { Name: 'x' } }], 'INVALID_FIELD');
+    await refused([get('x', `${API}/sobjects/Invoice__x/1`)], 'INVALID_FIELD');
+    await refused([get('same'), get('same')], 'INVALID_FIELD');
+    // nothing was written
+    const after = await call(crm, 'GET', `${API}/sobjects/Opportunity/${opp.Id}`);
+    expect((after.body as { Name: string }).Name).toBe(opp.Name);
+  });
+});
+
 describe('sObject Collections', () => {
   it('reads up to 200 ids in id order, null for unknown ones', async () => {
     const [a, b] = world.crm.accounts;
