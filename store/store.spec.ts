@@ -267,6 +267,23 @@ for (const backend of backends) {
       expect((await store.getMany('project', ['project-bad'])).size).toBe(0);
     });
 
+    test('concurrent externalIds calls of one entity share statements, and each caller gets exactly its own ids, in lists of its own', async () => {
+      const customers = world(10).customer;
+      await store.putMany('customer', customers, 'CRM', new Date());
+      store.resetRoundTrips();
+      const asks = customers.map((c, i) => [c.id, customers[(i + 1) % 10].id, 'customer-unknown']);
+      const got = await Promise.all(asks.map((ids) => store.externalIds('customer', ids)));
+      // PGlite: the first alone, the other nine together; PostgreSQL: four side by side, then the other six together
+      expect(store.roundTrips()).toBeLessThanOrEqual(store.kind === 'postgres' ? 5 : 2);
+      got.forEach((m, i) => {
+        expect([...m.keys()].sort()).toEqual([customers[i].id, customers[(i + 1) % 10].id].sort());
+        expect(m.get(customers[i].id)).toEqual(customers[i].externalIds);
+      });
+      // a caller changing its list changes no one else's
+      got[0].get(customers[1].id)!.push({ system: 'PSA', id: 'mine' });
+      expect(got[1].get(customers[1].id)).toEqual(customers[1].externalIds);
+    });
+
     test('concurrent getMany calls of one entity share statements, and each caller gets exactly the ids it asked for', async () => {
       const customers = world(10).customer;
       await store.putMany('customer', customers, 'CRM', new Date());

@@ -349,6 +349,8 @@ class SqlStore implements Store {
   private readonly sql = new Map<string, string>();
   /** getMany's reads from the database, grouped per entity (see readGroup) */
   private readonly readGroups = new Map<EntityType, GroupCommit<readonly string[], ReadonlyMap<string, CachedRow<unknown>>>>();
+  /** externalIds' reads, grouped per entity (see refGroup) */
+  private readonly refGroups = new Map<EntityType, GroupCommit<readonly string[], ReadonlyMap<string, readonly ExternalId[]>>>();
   /** putMany calls without an explicit syncedAt, grouped per entity and source (see Store.putMany) */
   private readonly putGroups = new Map<string, GroupCommit<{ values: readonly Record<string, unknown>[]; at: Date }, void>>();
 
@@ -688,12 +690,46 @@ class SqlStore implements Store {
     specOf(entity);
     const out = new Map<string, ExternalId[]>();
     if (canonicalIds.length === 0) return out;
+    const read = await this.refGroup(entity).submit([...new Set(canonicalIds)]);
+    for (const id of canonicalIds) {
+      const list = read.get(id);
+      // each caller gets lists of its own
+      if (list && !out.has(id)) out.set(id, list.map((x) => ({ ...x })));
+    }
+    return out;
+  }
+
+  /**
+   * externalIds' database reads of one entity, grouped as getMany's are (see
+   * readGroup): a read sent while another is in flight goes with the others that
+   * came meanwhile, as one statement for all their ids. A sync worker looks up
+   * one id per transaction it starts, many at a time.
+   */
+  private refGroup(entity: EntityType): GroupCommit<readonly string[], ReadonlyMap<string, readonly ExternalId[]>> {
+    let group = this.refGroups.get(entity);
+    if (!group) {
+      group = createGroupCommit<readonly string[], ReadonlyMap<string, readonly ExternalId[]>>({
+        one: (ids) => this.readRefs(entity, ids),
+        many: async (lists) => {
+          const read = await this.readRefs(entity, [...new Set(lists.flat())]);
+          return lists.map(() => read);
+        },
+        maxInFlight: this.kind === 'postgres' ? 4 : 1,
+      });
+      this.refGroups.set(entity, group);
+    }
+    return group;
+  }
+
+  /** One statement: the id-map entries of `ids`, each list in (system, external id) order. */
+  private async readRefs(entity: EntityType, ids: readonly string[]): Promise<Map<string, ExternalId[]>> {
     const rows = await this.query<{ canonical_id: string; system: SourceSystem; external_id: string }>(
       `SELECT canonical_id, system::text AS system, external_id FROM external_ref ` +
         `WHERE entity_type = $1 AND canonical_id = ANY($2::text[]) ORDER BY canonical_id, system, external_id`,
       entity,
-      [...new Set(canonicalIds)],
+      ids,
     );
+    const out = new Map<string, ExternalId[]>();
     for (const r of rows) {
       let list = out.get(r.canonical_id);
       if (!list) out.set(r.canonical_id, (list = []));
