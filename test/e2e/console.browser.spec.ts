@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { tmpdir } from 'node:os';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { canonicalId } from '../../canonical-schema';
 import type { CrmData } from '../../systems';
@@ -13,13 +14,15 @@ import { settled } from './workflows.support';
  * tile turns red when the ERP simulator goes down, a dead-lettered transaction
  * is replayed with its Replay button and its row turns SUCCEEDED, the
  * transaction page shows the steps and the trace id, and an invoice status
- * change arrives in the live feed without a reload. Writes docs/console.png
- * (the README's screenshot).
+ * change arrives in the live feed without a reload. Takes the README's
+ * screenshot; it replaces docs/console.png only with TANDEM_UPDATE_SCREENSHOT=1
+ * (so a test run leaves the tree clean), else it goes to the temp directory.
  */
 const CHROMIUM = process.env.TANDEM_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`console browser suite SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set TANDEM_CHROMIUM)`);
-const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'console.png');
+const UPDATE_SCREENSHOT = /^(1|true|on|yes)$/i.test(process.env.TANDEM_UPDATE_SCREENSHOT ?? '');
+const SCREENSHOT = UPDATE_SCREENSHOT ? path.join(__dirname, '..', '..', 'docs', 'console.png') : path.join(tmpdir(), `tandem-console-${process.pid}.png`);
 
 (haveChromium ? describe : describe.skip)('operations console (headless Chromium)', () => {
   let t: TestStack;
@@ -47,6 +50,7 @@ const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'console.png');
   afterAll(async () => {
     await browser?.close();
     await t?.stop();
+    if (!UPDATE_SCREENSHOT) rmSync(SCREENSHOT, { force: true });
   });
 
   test('loads from the gateway with no outside requests and shows a tile per system', async () => {
@@ -82,7 +86,10 @@ const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'console.png');
       // the charts have a few seconds of the console's own traffic (sampled every second here)
       await page.waitForFunction(() => ((globalThis as any).document.querySelector('#chart-rps path.line')?.getAttribute('d') ?? '').split('L').length > 12, undefined, { timeout: 30_000 });
       mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      const png = await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      // a PNG of the whole console, not an empty page
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(png.length).toBeGreaterThan(20_000);
     } finally {
       t.systems.erp!.clearFaults();
     }
