@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { CanonicalValidationError, canonicalId, type Opportunity } from '../canonical-schema';
 import type { Store } from '../store';
-import { storeVariants } from '../store/test-support';
+import { observeRaw, storeVariants } from '../store/test-support';
 import { createSyncEngine, IdempotencyConflictError, NotReplayableError, type SyncEngine, type SyncTransactionRecord } from './index';
 
 const silent = pino({ level: 'silent' });
@@ -79,6 +79,26 @@ for (const v of variants) {
       expect(new Set(many.map((m) => m.transaction.id)).size).toBe(1);
       expect(many.filter((m) => m.created)).toHaveLength(1);
       expect(await store.prisma.syncOutbox.count({ where: { transactionId: many[0].transaction.id } })).toBe(1);
+    });
+
+    test('concurrent submits share statements, each getting its own transaction; a key used twice in one batch is one transaction', async () => {
+      let calls = 0;
+      const counted = createSyncEngine({ store: observeRaw(store, (sql) => void (/sync_submit/.test(sql) && calls++)), logger: silent });
+      const asks = Array.from({ length: 12 }, (_, i) => ({ workflow: 'invoice-status' as const, input: { invoiceId: `inv-batch-${i}` }, idempotencyKey: `k-batch-${i}` }));
+      // the last one repeats the sixth's key and input: it joins the same transaction
+      const got = await Promise.all([...asks, asks[5]].map((a) => counted.submit(a)));
+      // the first alone, the rest together
+      expect(calls).toBe(2);
+      expect(new Set(got.map((g) => g.transaction.id)).size).toBe(12);
+      expect(got[12].transaction.id).toBe(got[5].transaction.id);
+      expect(got.filter((g) => g.created)).toHaveLength(12);
+      for (const [i, g] of got.slice(0, 12).entries()) {
+        expect(g.transaction).toMatchObject({ workflow: 'invoice-status', status: 'PENDING', idempotencyKey: `k-batch-${i}`, input: { invoiceId: `inv-batch-${i}` } });
+        expect(g.transaction.steps.every((st) => st.status === 'PENDING')).toBe(true);
+        // as stored, and with its outbox row
+        expect((await engine.get(g.transaction.id))!.input).toEqual({ invoiceId: `inv-batch-${i}` });
+        expect(await store.prisma.syncOutbox.count({ where: { transactionId: g.transaction.id } })).toBe(1);
+      }
     });
 
     test('bad input is rejected by the canonical validators and records nothing', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { idempotencyKeySchema, SOURCE_SYSTEMS, validate, CanonicalValidationError, type SourceSystem } from '../canonical-schema';
-import { createLogger, type Logger } from '../lib';
+import { createGroupCommit, createLogger, type Logger } from '../lib';
 import type { Store } from '../store';
 import {
   IdempotencyConflictError,
@@ -98,6 +98,20 @@ function systemStatus(
  * The sync engine's API over the store (sync_transaction, sync_step, sync_outbox).
  * It never calls a source system: workers (startWorkers) do.
  */
+/** One submit's arguments, as sync_submit takes them (sync_submit_many takes an array of these). */
+interface SubmitRow {
+  id: string;
+  workflow: string;
+  key: string;
+  inputHash: string;
+  input: unknown;
+  subject: unknown;
+  traceId: string;
+  requestedBy: string;
+  origin: string;
+  steps: { position: number; name: string; system: string }[];
+}
+
 export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
   const { store } = options;
   const log = options.logger ?? createLogger('sync-engine');
@@ -120,6 +134,40 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
   }
   const loadByKey = (key: string) => loadTransaction(store, 'idempotency_key', key);
 
+  /**
+   * The submits of this engine, grouped while the store is busy
+   * (docs/decisions/group-commit.md): alone when none is in flight, else together
+   * in one sync_submit_many call, ordered by idempotency key. Each resolves to the
+   * transaction row as sync_submit wrote it, or null when its key was already used.
+   */
+  const submits = createGroupCommit<SubmitRow, string | null>({
+    one: async (s) =>
+      (
+        await q<{ r: string }>(
+          // transaction, steps and outbox row in one statement (migration *_sync_functions)
+          `SELECT s AS r FROM sync_submit($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10::jsonb) s`,
+          s.id,
+          s.workflow,
+          s.key,
+          s.inputHash,
+          JSON.stringify(s.input),
+          JSON.stringify(s.subject),
+          s.traceId,
+          s.requestedBy,
+          s.origin,
+          JSON.stringify(s.steps),
+        )
+      )[0]?.r ?? null,
+    many: async (batch) => {
+      const rows = await q<{ i: number; r: string | null }>(`SELECT i, r FROM sync_submit_many($1::jsonb)`, JSON.stringify(batch));
+      const out: (string | null)[] = batch.map(() => null);
+      for (const row of rows) out[Number(row.i)] = row.r;
+      return out;
+    },
+    // two processes' batches take the idempotency key index's locks in one order
+    compare: (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  });
+
   const engine: SyncEngine = {
     async submit<W extends WorkflowName>(command: SubmitCommand<W>) {
       if (!(WORKFLOWS as readonly string[]).includes(command.workflow)) {
@@ -140,27 +188,25 @@ export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
       const steps = def.steps.map((s, position) => ({ position, name: s.name, system: s.system }));
       // the transaction row as the statement wrote it: its steps are all PENDING, so
       // the record is built here rather than read back (one round trip per submit)
-      const inserted = await q<{ r: string }>(
-        // transaction, steps and outbox row in one statement (migration *_sync_functions)
-        `SELECT s AS r FROM sync_submit($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10::jsonb) s`,
+      const inserted = await submits.submit({
         id,
-        def.name,
+        workflow: def.name,
         key,
-        hash,
-        JSON.stringify(input),
-        JSON.stringify(def.subject(input)),
+        inputHash: hash,
+        input,
+        subject: def.subject(input),
         traceId,
-        command.requestedBy ?? 'anonymous',
+        requestedBy: command.requestedBy ?? 'anonymous',
         origin,
-        JSON.stringify(steps),
-      );
-      if (inserted.length === 0) {
+        steps,
+      });
+      if (inserted === null) {
         const existing = await loadByKey(key);
         if (!existing) throw new Error(`idempotency key "${key}" conflicted but its transaction is gone; retry the submit`);
         if (existing.workflow !== def.name || existing.inputHash !== hash) throw new IdempotencyConflictError(key, existing.id);
         return { transaction: publicRecord(existing), created: false };
       }
-      const tx = parseTransaction(inserted[0].r);
+      const tx = parseTransaction(inserted);
       tx.steps = steps.map((s) => ({ name: s.name, system: s.system, status: 'PENDING', attempts: 0, lastError: null, startedAt: null, finishedAt: null }));
       const record = publicRecord(tx);
       log.info({ transactionId: id, workflow: def.name, idempotencyKey: key, traceId, origin }, 'sync transaction submitted');

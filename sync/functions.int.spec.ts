@@ -59,6 +59,33 @@ for (const v of variants) {
       for (const id of [done.id, undo.id]) expect(byId.get(id)!.steps.every((s) => s.status === 'PENDING' && s.attempts === 0)).toBe(true);
     });
 
+    it('sync_submit_many is one sync_submit per entry in order: its row, or null for a key already used; all or nothing', async () => {
+      const entry = (key: string, system = 'ERP') => ({
+        id: `tx-${key}`,
+        workflow: 'invoice-status',
+        key,
+        inputHash: 'h',
+        input: { invoiceId: key },
+        subject: { invoiceId: key },
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        requestedBy: 'test',
+        origin: 'api',
+        steps: [{ position: 0, name: 'read-invoice', system }],
+      });
+      const many = (entries: unknown[]) => store.raw<{ i: number; r: string | null }>(`SELECT i, r FROM sync_submit_many($1::jsonb)`, JSON.stringify(entries));
+      const rows = await many([entry('many-submit-a'), entry('many-submit-b'), entry('many-submit-a')]);
+      expect(rows.map((r) => Number(r.i))).toEqual([0, 1, 2]);
+      expect(rows[2].r).toBeNull();
+      const a = publicRecord(parseTransaction(rows[0].r!));
+      expect(a).toMatchObject({ id: 'tx-many-submit-a', idempotencyKey: 'many-submit-a', status: 'PENDING', input: { invoiceId: 'many-submit-a' } });
+      // the row it returned is the row it stored
+      const [stored] = await store.raw<{ r: string }>(`SELECT ${TRANSACTION_JSON_SQL} FROM sync_transaction t WHERE t.id = $1`, 'tx-many-submit-a');
+      expect({ ...a, steps: [] }).toEqual({ ...publicRecord(parseTransaction(stored.r)), steps: [] });
+      // an entry that cannot be written (an unknown system for its step) rolls back the whole call
+      await expect(many([entry('many-submit-c'), entry('many-submit-d', 'NOPE')])).rejects.toThrow(/source_system|NOPE/);
+      expect(Number((await store.raw<{ n: number }>(`SELECT count(*)::int AS n FROM sync_transaction WHERE idempotency_key IN ('many-submit-c', 'many-submit-d')`))[0].n)).toBe(0);
+    });
+
     it('sync_persist writes only for the lease owner (audit rows either way)', async () => {
       const engine = createSyncEngine({ store, logger: silent });
       const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-persist' }, idempotencyKey: 'functions-persist' });
