@@ -1,7 +1,8 @@
 /**
  * Group commit for small writes that many concurrent callers make to the store
- * (docs/decisions/group-commit.md): the workers' step records (sync_persist) and
- * the audit entries of mutations.
+ * (docs/decisions/group-commit.md): the engine's submits, the workers' step
+ * records (sync_persist), the audit entries of mutations, and the store's cache
+ * reads, id-map reads and cache refreshes.
  *
  * On the embedded store most of such a call's cost is the call itself (the wire
  * protocol, the statement's own transaction), not its work. A group commit sends
