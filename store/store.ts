@@ -458,19 +458,25 @@ class SqlStore implements Store {
    */
   private readGroup(entity: EntityType): GroupCommit<readonly string[], ReadonlyMap<string, CachedRow<unknown>>> {
     let group = this.readGroups.get(entity);
-    if (!group) {
-      group = createGroupCommit<readonly string[], ReadonlyMap<string, CachedRow<unknown>>>({
-        one: (ids) => this.readRows(entity, ids),
-        many: async (lists) => {
-          const read = await this.readRows(entity, [...new Set(lists.flat())]);
-          return lists.map(() => read);
-        },
-        // PostgreSQL runs reads side by side on its pool; PGlite one at a time anyway
-        maxInFlight: this.kind === 'postgres' ? 4 : 1,
-      });
-      this.readGroups.set(entity, group);
-    }
+    if (!group) this.readGroups.set(entity, (group = this.groupedReads((ids) => this.readRows(entity, ids))));
     return group;
+  }
+
+  /**
+   * Reads by id, grouped (getMany's and externalIds'): a read sent while another
+   * is in flight waits and goes with the others that came meanwhile, as one read
+   * of all their ids; each caller takes its own from the batch's map. PostgreSQL
+   * runs up to four side by side on its pool; PGlite one at a time anyway.
+   */
+  private groupedReads<V>(read: (ids: readonly string[]) => Promise<ReadonlyMap<string, V>>): GroupCommit<readonly string[], ReadonlyMap<string, V>> {
+    return createGroupCommit<readonly string[], ReadonlyMap<string, V>>({
+      one: read,
+      many: async (lists) => {
+        const all = await read([...new Set(lists.flat())]);
+        return lists.map(() => all);
+      },
+      maxInFlight: this.kind === 'postgres' ? 4 : 1,
+    });
   }
 
   /** One statement: the rows of `ids`, kept in the row cache unless a write to the entity overlapped the read. */
@@ -699,25 +705,10 @@ class SqlStore implements Store {
     return out;
   }
 
-  /**
-   * externalIds' database reads of one entity, grouped as getMany's are (see
-   * readGroup): a read sent while another is in flight goes with the others that
-   * came meanwhile, as one statement for all their ids. A sync worker looks up
-   * one id per transaction it starts, many at a time.
-   */
+  /** externalIds' database reads of one entity, grouped (a sync worker looks up one id per transaction it starts, many at a time) */
   private refGroup(entity: EntityType): GroupCommit<readonly string[], ReadonlyMap<string, readonly ExternalId[]>> {
     let group = this.refGroups.get(entity);
-    if (!group) {
-      group = createGroupCommit<readonly string[], ReadonlyMap<string, readonly ExternalId[]>>({
-        one: (ids) => this.readRefs(entity, ids),
-        many: async (lists) => {
-          const read = await this.readRefs(entity, [...new Set(lists.flat())]);
-          return lists.map(() => read);
-        },
-        maxInFlight: this.kind === 'postgres' ? 4 : 1,
-      });
-      this.refGroups.set(entity, group);
-    }
+    if (!group) this.refGroups.set(entity, (group = this.groupedReads((ids) => this.readRefs(entity, ids))));
     return group;
   }
 

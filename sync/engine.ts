@@ -94,10 +94,6 @@ function systemStatus(
   return { status: 'UP', reason: null };
 }
 
-/**
- * The sync engine's API over the store (sync_transaction, sync_step, sync_outbox).
- * It never calls a source system: workers (startWorkers) do.
- */
 /** One submit's arguments, as sync_submit takes them (sync_submit_many takes an array of these). */
 interface SubmitRow {
   id: string;
@@ -112,6 +108,10 @@ interface SubmitRow {
   steps: { position: number; name: string; system: string }[];
 }
 
+/**
+ * The sync engine's API over the store (sync_transaction, sync_step, sync_outbox).
+ * It never calls a source system: workers (startWorkers) do.
+ */
 export function createSyncEngine(options: CreateSyncEngineOptions): SyncEngine {
   const { store } = options;
   const log = options.logger ?? createLogger('sync-engine');
