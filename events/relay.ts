@@ -28,6 +28,12 @@ export interface EventRelayOptions {
   onSequenced?: (events: readonly StreamEvent[]) => void;
   /** how often to sweep for unsequenced or unpublished events @default 2000 */
   sweepMs?: number;
+  /**
+   * While events keep coming, passes start at least this far apart: what commits
+   * meanwhile waits up to this long and goes in one pass. An idle relay's first
+   * pass starts at once. @default 20
+   */
+  coalesceMs?: number;
   /** events older than this are deleted from the store (0: never) @default 24 */
   retentionHours?: number;
   /** how often to prune @default 600000 (10 min) */
@@ -61,6 +67,23 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Runni
     }
     if (publisher) await publisher.publishUpTo(store, last, fresh);
   };
+  const coalesceMs = Math.max(0, options.coalesceMs ?? 20);
+  let lastStart = -Infinity;
+  let cutShort: (() => void) | undefined;
+  /** waits until `coalesceMs` after the last pass began (at once when stopping) */
+  const spaced = () => {
+    const wait = lastStart + coalesceMs - performance.now();
+    if (wait <= 0 || stopped) return undefined;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, wait);
+      function done() {
+        clearTimeout(timer);
+        cutShort = undefined;
+        resolve();
+      }
+      cutShort = done;
+    });
+  };
   const run = (): Promise<void> => {
     if (running) {
       again = true;
@@ -68,7 +91,11 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Runni
     }
     running = (async () => {
       do {
+        await spaced();
+        if (stopped) return;
+        // whatever committed until now goes in this pass
         again = false;
+        lastStart = performance.now();
         try {
           await pass();
           if (failures > 0) logger.info({ failures }, 'event relay recovered');
@@ -116,6 +143,7 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Runni
     flush: () => run(),
     async stop() {
       stopped = true;
+      cutShort?.();
       clearInterval(sweep);
       if (pruner) clearInterval(pruner);
       await unlisten().catch(() => undefined);
