@@ -7,6 +7,7 @@
  */
 import pino from 'pino';
 import { openStore, type Store } from '../store';
+import { observeRaw } from '../store/test-support';
 import { startEventRelay, type RunningEventRelay } from './relay';
 import type { StreamEvent } from './stream';
 
@@ -24,15 +25,7 @@ afterAll(async () => {
 /** A relay over `store` whose sequencing statements are counted. */
 async function relay(coalesceMs: number): Promise<{ relay: RunningEventRelay; passes: () => number; seen: StreamEvent[] }> {
   let passes = 0;
-  const counted = new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop !== 'rawBackground') return Reflect.get(target, prop, receiver) as unknown;
-      return (sql: string, ...params: unknown[]) => {
-        if (sql.includes('event_stream_sequence(')) passes++;
-        return target.rawBackground(sql, ...params);
-      };
-    },
-  });
+  const counted = observeRaw(store, (sql) => void (sql.includes('event_stream_sequence(') && passes++));
   const seen: StreamEvent[] = [];
   const r = await startEventRelay({ store: counted, logger: silent, coalesceMs, sweepMs: 60_000, retentionHours: 0, onSequenced: (e) => void seen.push(...e) });
   return { relay: r, passes: () => passes, seen };

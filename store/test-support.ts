@@ -98,15 +98,17 @@ export function storeVariants(suite: string): StoreVariant[] {
 }
 
 /**
- * The store, with every `raw` statement and the rows it returned shown to `observe`
- * (tests that count what a component sends: the audit log, the workers' claims).
+ * The store, with every `raw` and `rawBackground` statement and the rows it returned
+ * shown to `observe` (tests that count what a component sends: the audit log, the
+ * workers' claims, the engine's submits, the event relay's passes).
  */
 export function observeRaw(store: Store, observe: (sql: string, rows: readonly unknown[]) => void): Store {
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop !== 'raw') return Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'raw' && prop !== 'rawBackground') return Reflect.get(target, prop, receiver) as unknown;
+      const send = prop === 'raw' ? target.raw.bind(target) : target.rawBackground.bind(target);
       return async (sql: string, ...params: unknown[]) => {
-        const rows = await target.raw(sql, ...params);
+        const rows = await send(sql, ...params);
         observe(sql, rows);
         return rows;
       };

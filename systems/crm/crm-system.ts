@@ -1,5 +1,6 @@
 import type { CrmData } from '../seed/world';
 import type { SystemModel } from '../server/system-server';
+import { Router } from '../server/router';
 import { type Dialect, type RouteDef, type SystemEvent, type SystemRequest, type SystemResponse, VendorError } from '../server/types';
 import { compositeError, CRM_API, CrmStore, notFound, type SfCompositeError, SOQL_PAGE_SIZE, type SoqlResult } from './crm-model';
 import { type SObjectName, SOBJECT_NAMES, SOBJECTS, sobjectOf } from './crm-schema';
@@ -47,6 +48,8 @@ export const salesforceDialect: Dialect = {
 export class CrmSystem implements SystemModel<CrmData> {
   readonly store: CrmStore;
   readonly routes: readonly RouteDef[];
+  /** the one-record reads (`GET /sobjects/{object}/{id}`): what a Composite subrequest may be */
+  private readonly recordReads: Router;
 
   constructor(data: CrmData) {
     this.store = new CrmStore(data);
@@ -56,6 +59,7 @@ export class CrmSystem implements SystemModel<CrmData> {
       { method: 'PATCH', template: `${CRM_API}/sobjects/${object}/:id`, handler: (r) => this.updateRecord(object, r) },
       { method: 'GET', template: `${CRM_API}/composite/sobjects/${object}`, handler: (r) => this.getCollection(object, r) },
     ]);
+    this.recordReads = new Router(perObject.filter((route) => route.method === 'GET' && route.template.endsWith('/:id')));
     this.routes = [
       ...perObject,
       { method: 'GET', template: `${CRM_API}/query`, handler: (r) => this.query(r) },
@@ -114,12 +118,11 @@ export class CrmSystem implements SystemModel<CrmData> {
         return typeof value === 'string' ? encodeURIComponent(value) : '';
       });
       if (halted) return answer(400, [{ errorCode: 'PROCESSING_HALTED', message: halted }]);
-      const m = /^([^?]*)(?:\?(.*))?$/.exec(url)!;
-      const route = new RegExp(`^${CRM_API.replace(/\./g, '\\.')}/sobjects/([A-Za-z_]+)/([^/]+)$`).exec(m[1]);
-      const object = route ? SOBJECT_NAMES.find((n) => n.toLowerCase() === route[1].toLowerCase()) : undefined;
-      if (!route || !object) throw new VendorError(400, 'INVALID_FIELD', `subrequest ${referenceId}: ${m[1]} is not a record of an sObject this CRM has`);
+      const [path, query = ''] = url.split('?', 2);
+      const found = this.recordReads.match('GET', path);
+      if (found.kind !== 'found') throw new VendorError(400, 'INVALID_FIELD', `subrequest ${referenceId}: ${path} is not a record of an sObject this CRM has`);
       try {
-        const res = this.getRecord(object, { ...r, method: 'GET', path: m[1], params: { id: decodeURIComponent(route[2]) }, query: new URLSearchParams(m[2] ?? ''), body: undefined });
+        const res = found.route.handler({ ...r, method: 'GET', path, template: found.route.template, params: found.params, query: new URLSearchParams(query), body: undefined });
         return answer(res.status, res.body);
       } catch (e) {
         if (!(e instanceof VendorError)) throw e;
