@@ -31,10 +31,23 @@ function systemDown(e: unknown): boolean {
   return e instanceof SourceError && (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT');
 }
 
-/** One source system's gate: bulkhead (never more than `limit` calls in flight) → circuit breaker → call. */
+/**
+ * One source system's gate: a circuit breaker around each writer call, and a
+ * bulkhead that admits the system's requests (never more than `limit` in flight).
+ * A writer call over a vendor client has each of its requests admitted on its own
+ * (`guard` around the call, `admit` given to the client), so a place is held for
+ * one request and not across the several requests of a call (a lookup, a create
+ * and its read-back) or a read's backoff. Any other writer (a test's fake) is
+ * `run`: admitted whole, then guarded.
+ */
 export interface SystemGate {
   readonly system: SourceSystem;
+  /** the call admitted whole (one place for all of it), then through the breaker */
   run<T>(fn: () => Promise<T>): Promise<T>;
+  /** the call through the breaker only; its requests are to be admitted one by one */
+  guard<T>(fn: () => Promise<T>): Promise<T>;
+  /** one request admitted: it starts when fewer than `limit` are in flight */
+  admit<T>(request: () => Promise<T>): Promise<T>;
   circuit(): CircuitState;
   /** ms until an open circuit lets a test call through (0 when closed or due) */
   msUntilHalfOpen(): number;
@@ -69,6 +82,8 @@ export function createSystemGates(options: {
     out[system] = {
       system,
       run: (fn) => policy.execute(() => fn()),
+      guard: (fn) => cb.execute(() => fn()),
+      admit: (request) => bh.execute(() => request()),
       circuit: () => map(cb.state),
       msUntilHalfOpen: () => (cb.state === CockatielState.Open ? Math.max(0, openedAt + options.breaker.halfOpenAfterMs - Date.now()) : 0),
     };

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { parseEvent, type EntityType, type SourceSystem } from '../canonical-schema';
-import { tracedApi } from '../adapters/http';
+import { clientView, overVendorClient, tracedApi } from '../adapters/http';
 import { createGroupCommit, createLogger, envInt, formatTraceparent, inSpan, telemetryEnabled, type Logger, type TraceContext } from '../lib';
 import { metrics } from '../telemetry';
 import type { Store } from '../store';
@@ -280,8 +280,13 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
 
   /** The writers for one step: every call through the system's gate, audited into `calls`. */
   function gatedWriters(stepName: string, calls: CallRecord[], trace: TraceContext | undefined): WriterSet {
-    const wrapSystem = <S extends SourceSystem>(system: S, gate: SystemGate): WriterSet[S] =>
-      new Proxy(traced(adapters[system], trace), {
+    const wrapSystem = <S extends SourceSystem>(system: S, gate: SystemGate): WriterSet[S] => {
+      const api = adapters[system];
+      // over a vendor client each request is admitted on its own (see SystemGate); a fake is admitted whole
+      const perRequest = overVendorClient(api);
+      const view = perRequest ? clientView(api, { traceparent: trace ? formatTraceparent(trace) : undefined, admit: gate.admit }) : traced(api, trace);
+      const gated = perRequest ? gate.guard : gate.run;
+      return new Proxy(view, {
         get(target, prop, receiver) {
           const value = Reflect.get(target, prop, receiver) as unknown;
           if (typeof value !== 'function') return value;
@@ -300,7 +305,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
                 at: at.toISOString(),
               });
             try {
-              const result = await gate.run(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+              const result = await gated(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
               record('ok', result);
               return result;
             } catch (e) {
@@ -312,6 +317,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
           };
         },
       }) as WriterSet[S];
+    };
     return { CRM: wrapSystem('CRM', gates.CRM), ERP: wrapSystem('ERP', gates.ERP), PSA: wrapSystem('PSA', gates.PSA) };
   }
 

@@ -132,6 +132,12 @@ export class VendorHttpClient {
    * Set only on a per-trace view of a client (see {@link withTraceparent}).
    */
   readonly traceparent?: string;
+  /**
+   * Admits each request (each attempt of a retried read) to the system: the
+   * workers' per-system in-flight limit. Set only on a view of a client (see
+   * {@link clientView}); without it every request goes at once.
+   */
+  readonly admit?: Admission;
   private readonly recorder = new CallStatsRecorder();
   private readonly readPolicy: RetryPolicy;
   /** keep-alive connections to the system (idle ones never hold the process open; the server's keep-alive hint is honoured) */
@@ -213,7 +219,9 @@ export class VendorHttpClient {
 
   private async run<T>(req: VendorRequest, onOk: (res: RawResponse) => Promise<T>): Promise<T> {
     const kind = req.kind ?? (req.method === 'GET' ? 'read' : 'write');
-    const attempt = () => this.attempt(req, onOk);
+    const admit = this.admit;
+    // one admission per request: a retried read waits out its backoff without holding a place
+    const attempt = admit ? () => admit(() => this.attempt(req, onOk)) : () => this.attempt(req, onOk);
     try {
       return kind === 'read' ? await this.readPolicy.execute(attempt, req.signal) : await attempt();
     } catch (e) {
@@ -338,16 +346,32 @@ function parseLoosely(text: string): unknown {
   }
 }
 
+/** Runs one vendor request when the system may take it (a place in a per-system limit). */
+export type Admission = <T>(request: () => Promise<T>) => Promise<T>;
+
 /**
- * A view of a system API whose vendor calls continue the trace `traceparent`
- * (each one a child span, the header sent): the same object underneath (its
- * statistics, connections and state are shared), with a client whose
- * `traceparent` is set. The workers take one per workflow step.
+ * A view of a system API whose vendor client has `props` set: the same object
+ * underneath (its statistics, connections and state are shared). `traceparent`:
+ * its calls continue that trace (each one a child span, the header sent);
+ * `admit`: each request waits for its admission.
  */
-export function withTraceparent<T extends { client: { http: VendorHttpClient } }>(api: T, traceparent: string): T {
-  const http = Object.create(api.client.http, { traceparent: { value: traceparent } }) as VendorHttpClient;
+export function clientView<T extends { client: { http: VendorHttpClient } }>(api: T, props: { traceparent?: string; admit?: Admission }): T {
+  const own: PropertyDescriptorMap = {};
+  if (props.traceparent !== undefined) own.traceparent = { value: props.traceparent };
+  if (props.admit !== undefined) own.admit = { value: props.admit };
+  const http = Object.create(api.client.http, own) as VendorHttpClient;
   const client = Object.create(api.client, { http: { value: http } }) as T['client'];
   return Object.create(api, { client: { value: client } }) as T;
+}
+
+/** A view of a system API whose vendor calls continue the trace `traceparent` (see {@link clientView}). */
+export function withTraceparent<T extends { client: { http: VendorHttpClient } }>(api: T, traceparent: string): T {
+  return clientView(api, { traceparent });
+}
+
+/** Whether `api` is a real adapter over a VendorHttpClient (a view can be taken of it). */
+export function overVendorClient<T extends object>(api: T): api is T & { client: { http: VendorHttpClient } } {
+  return (api as { client?: { http?: unknown } }).client?.http instanceof VendorHttpClient;
 }
 
 /**
@@ -356,7 +380,6 @@ export function withTraceparent<T extends { client: { http: VendorHttpClient } }
  * a test fake) as it is.
  */
 export function tracedApi<T extends object>(api: T, traceparent: string | undefined): T {
-  const client = (api as { client?: { http?: unknown } }).client;
-  if (!traceparent || !(client?.http instanceof VendorHttpClient)) return api;
-  return withTraceparent(api as T & { client: { http: VendorHttpClient } }, traceparent);
+  if (!traceparent || !overVendorClient(api)) return api;
+  return withTraceparent(api, traceparent);
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createLogger } from '../../lib';
 import { systemConfig } from '../config';
-import { VendorHttpClient } from './http-client';
+import { clientView, VendorHttpClient, type Admission } from './http-client';
 import { ensureSourceError, parseRetryAfter, SourceError, sourceErrorFromStatus } from './source-error';
 import { sourceFailure } from '../../test/support/source-failure';
 
@@ -195,6 +195,51 @@ describe('VendorHttpClient', () => {
   it('maps a refused connection to UNAVAILABLE', async () => {
     const err = await sourceFailure(client({ baseUrl: 'http://127.0.0.1:1', readRetries: 0 }).json(get, itemSchema));
     expect(err.code).toBe('UNAVAILABLE');
+  });
+});
+
+describe('clientView with admit (the workers\' per-system limit)', () => {
+  /** An admission that records when each request held its place. */
+  function recordingAdmission() {
+    const held: { from: number; to: number }[] = [];
+    const admit: Admission = async (request) => {
+      const from = performance.now();
+      try {
+        return await request();
+      } finally {
+        held.push({ from, to: performance.now() });
+      }
+    };
+    return { admit, held };
+  }
+
+  it('admits every request on its own, each attempt of a retried read too, and holds no place through the backoff', async () => {
+    let n = 0;
+    handler = (_q, res) => (n++ === 0 ? json(res, 429, [{ message: 'slow down' }], { 'retry-after': '0.3' }) : json(res, 200, { id: 'a', n: 1 }));
+    const { admit, held } = recordingAdmission();
+    const api = { client: { http: client({ readRetries: 2 }) } };
+    const view = clientView(api, { admit });
+    expect((await view.client.http.json(get, itemSchema)).data).toEqual({ id: 'a', n: 1 });
+    await view.client.http.send({ method: 'POST', path: '/thing', endpoint: 'POST /thing', body: {} });
+    expect(seen).toHaveLength(3);
+    expect(held).toHaveLength(3); // one admission per request sent
+    // the Retry-After wait (300 ms) lies between the first two admissions, in neither
+    expect(held[1].from - held[0].to).toBeGreaterThanOrEqual(290);
+    for (const h of held) expect(h.to - h.from).toBeLessThan(250);
+  });
+
+  it('leaves the client it was taken from as it was: no admission, its statistics shared', async () => {
+    handler = (_q, res) => json(res, 200, { id: 'a', n: 1 });
+    const { admit, held } = recordingAdmission();
+    const api = { client: { http: client() } };
+    const view = clientView(api, { admit, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    await api.client.http.json(get, itemSchema);
+    expect(held).toHaveLength(0);
+    expect(api.client.http.admit).toBeUndefined();
+    await view.client.http.json(get, itemSchema);
+    expect(held).toHaveLength(1);
+    expect(view.client.http.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    expect(api.client.http.stats().calls).toBe(2);
   });
 });
 

@@ -12,7 +12,7 @@ export {
   inSourceContext,
 } from './source-error';
 export type { SourceErrorCode, SourceErrorOptions } from './source-error';
-export { VendorHttpClient, withTraceparent, tracedApi, parseWire } from './http-client';
+export { VendorHttpClient, withTraceparent, tracedApi, clientView, overVendorClient, parseWire, type Admission } from './http-client';
 export type { HttpMethod, VendorRequest, VendorResponse, ResponseHeaders } from './http-client';
 export { CallStatsRecorder } from './call-stats';
 export type { CallStats } from './call-stats';
