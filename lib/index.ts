@@ -16,4 +16,5 @@ export {
 export type { SpanAttributes, SpanHandle, SpanKind, SpanOptions, SpanSink, TraceContext } from './trace-context';
 export { memoByKey } from './memo';
 export { createGroupCommit } from './group-commit';
+export { startModuleThread } from './module-thread';
 export type { GroupCommit, GroupCommitOptions } from './group-commit';

@@ -7,8 +7,8 @@
  * close), so the Prisma adapter, the migrator and the store's own statements
  * run on it unchanged.
  */
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../lib/module-thread';
 import { messages, type PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import type { Described, Request, Response, SerializedError, ThreadOptions } from './pglite-protocol';
 
@@ -177,26 +177,7 @@ function rebuild(e: SerializedError): Error {
   return err;
 }
 
-/**
- * The thread runs pglite-thread: the compiled .js next to this file, or, when
- * this process runs the TypeScript sources (jest), the .ts transpiled on load.
- */
+/** The thread runs pglite-thread (see startModuleThread). */
 function startThread(options: ThreadOptions): Worker {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `pglite-thread${ext}`);
-  if (ext !== '.ts') return new Worker(file, { workerData: options });
-  const code = `
-    const ts = require('typescript');
-    const fs = require('node:fs');
-    const Module = require('node:module');
-    const file = ${JSON.stringify(file)};
-    const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    const m = new Module(file, module);
-    m.filename = file;
-    m.paths = Module._nodeModulePaths(require('node:path').dirname(file));
-    m._compile(out, file);`;
-  return new Worker(code, { eval: true, workerData: options });
+  return startModuleThread(__dirname, 'pglite-thread', options);
 }

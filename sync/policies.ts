@@ -1,5 +1,5 @@
 import { bulkhead, circuitBreaker, CircuitState as CockatielState, ConsecutiveBreaker, handleWhen, wrap, type IPolicy } from 'cockatiel';
-import { SourceError } from '../adapters/http';
+import { SourceError, type AdmissionLimit } from '../adapters/http';
 import { SOURCE_SYSTEMS, type SourceSystem } from '../canonical-schema';
 import { envInt, type Logger } from '../lib';
 import type { CircuitState } from './api';
@@ -35,10 +35,11 @@ function systemDown(e: unknown): boolean {
  * One source system's gate: a circuit breaker around each writer call, and a
  * bulkhead that admits the system's requests (never more than `limit` in flight).
  * A writer call over a vendor client has each of its requests admitted on its own
- * (`guard` around the call, `admit` given to the client), so a place is held for
- * one request and not across the several requests of a call (a lookup, a create
- * and its read-back) or a read's backoff. Any other writer (a test's fake) is
- * `run`: admitted whole, then guarded.
+ * (`guard` around the call, `admission` given to the client, whose transport keeps
+ * the places: on the IO thread by default, adapters/http/transport.ts), so a place
+ * is held for one request and not across the several requests of a call (a lookup,
+ * a create and its read-back) or a read's backoff. Any other writer (a test's fake)
+ * is `run`: admitted whole by a bulkhead of the same limit, then guarded.
  */
 export interface SystemGate {
   readonly system: SourceSystem;
@@ -46,12 +47,15 @@ export interface SystemGate {
   run<T>(fn: () => Promise<T>): Promise<T>;
   /** the call through the breaker only; its requests are to be admitted one by one */
   guard<T>(fn: () => Promise<T>): Promise<T>;
-  /** one request admitted: it starts when fewer than `limit` are in flight */
-  admit<T>(request: () => Promise<T>): Promise<T>;
+  /** the limit a vendor client's requests wait for (a key of its own, `limit` places) */
+  readonly admission: AdmissionLimit;
   circuit(): CircuitState;
   /** ms until an open circuit lets a test call through (0 when closed or due) */
   msUntilHalfOpen(): number;
 }
+
+/** numbers each set of gates: their admission keys are their own in the process's transport */
+let gateSets = 0;
 
 export function createSystemGates(options: {
   limits: Record<SourceSystem, number>;
@@ -61,6 +65,7 @@ export function createSystemGates(options: {
   onCircuit?: (system: SourceSystem, state: CircuitState) => void;
 }): Record<SourceSystem, SystemGate> {
   const out = {} as Record<SourceSystem, SystemGate>;
+  const gatesId = `gates-${++gateSets}`;
   for (const system of SOURCE_SYSTEMS) {
     const bh = bulkhead(options.limits[system], Number.MAX_SAFE_INTEGER);
     const cb = circuitBreaker(handleWhen(systemDown), {
@@ -83,7 +88,7 @@ export function createSystemGates(options: {
       system,
       run: (fn) => policy.execute(() => fn()),
       guard: (fn) => cb.execute(() => fn()),
-      admit: (request) => bh.execute(() => request()),
+      admission: { key: `${gatesId}:${system}`, limit: options.limits[system] },
       circuit: () => map(cb.state),
       msUntilHalfOpen: () => (cb.state === CockatielState.Open ? Math.max(0, openedAt + options.breaker.halfOpenAfterMs - Date.now()) : 0),
     };

@@ -284,7 +284,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
       const api = adapters[system];
       // over a vendor client each request is admitted on its own (see SystemGate); a fake is admitted whole
       const perRequest = overVendorClient(api);
-      const view = perRequest ? clientView(api, { traceparent: trace ? formatTraceparent(trace) : undefined, admit: gate.admit }) : traced(api, trace);
+      const view = perRequest ? clientView(api, { traceparent: trace ? formatTraceparent(trace) : undefined, admission: gate.admission }) : traced(api, trace);
       const gated = perRequest ? gate.guard : gate.run;
       return new Proxy(view, {
         get(target, prop, receiver) {

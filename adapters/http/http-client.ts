@@ -1,5 +1,4 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { DelegateBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { z } from 'zod';
 import type { SourceSystem } from '../../canonical-schema';
@@ -7,7 +6,9 @@ import { formatTraceparent, inSpan, parseTraceparent, telemetryEnabled, type Log
 import { metrics } from '../../telemetry';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRY_BASE_DELAY_MS, type SystemConfig } from '../config';
 import { CallStatsRecorder, type CallStats } from './call-stats';
+import { AttemptTimedOut, ResponseTooLarge, type AdmissionLimit } from './io-thread';
 import { ensureSourceError, SourceError, sourceErrorFromStatus } from './source-error';
+import { defaultTransport, type Transport } from './transport';
 
 /** HTTP methods the vendor APIs use. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -62,62 +63,6 @@ function headersOf(raw: IncomingHttpHeaders): ResponseHeaders {
   };
 }
 
-/**
- * One request over node:http(s) with a keep-alive agent, the body read whole.
- * (Not the global fetch: on the sync benchmark undici's fetch, with its web
- * streams, abort signals and Headers objects, cost about a tenth of the CPU of
- * the thread that serves GraphQL and runs the workers.) Network failures
- * reject with Node's errors (`code` ECONNREFUSED, ECONNRESET, ...);
- * ensureSourceError classifies them. `cancel` hands the caller a function that
- * ends the request at once and rejects with the reason given (the attempt's
- * timer and the caller's signal use it). No AbortSignal goes to node:http: its
- * listener bookkeeping cost ~0.07 ms of CPU per request, a fifth of the
- * request's own (docs/decisions/adapters-node-http.md).
- */
-/** An answer longer than the configured limit: read no further. */
-class ResponseTooLarge extends Error {
-  constructor(readonly limit: number) {
-    super(`the answer is longer than ${limit} bytes (TANDEM_ADAPTER_MAX_RESPONSE_BYTES)`);
-  }
-}
-
-function send(
-  url: URL,
-  agent: http.Agent,
-  method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  cancel: (end: (reason: unknown) => void) => void,
-  maxBytes: number,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent }, (res) => {
-      res.setEncoding('utf8');
-      let text = '';
-      res.on('data', (chunk: string) => {
-        text += chunk;
-        if (text.length > maxBytes) {
-          reject(new ResponseTooLarge(maxBytes));
-          req.destroy();
-        }
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: headersOf(res.headers), text }));
-      // the connection dropped before the body ended
-      res.on('close', () => {
-        if (!res.complete) reject(Object.assign(new Error('the connection closed before the answer ended'), { code: 'ECONNRESET' }));
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    // the first settlement wins: a cancelled request rejects with the reason, not with the reset it causes
-    cancel((reason) => {
-      reject(reason);
-      req.destroy();
-    });
-    req.end(body);
-  });
-}
 
 /**
  * The shared vendor HTTP client: base URL and bearer token, a time budget per
@@ -133,22 +78,21 @@ export class VendorHttpClient {
    */
   readonly traceparent?: string;
   /**
-   * Admits each request (each attempt of a retried read) to the system: the
-   * workers' per-system in-flight limit. Set only on a view of a client (see
+   * The in-flight limit each request (each attempt of a retried read) waits for:
+   * the workers' per-system limit. Set only on a view of a client (see
    * {@link clientView}); without it every request goes at once.
    */
-  readonly admit?: Admission;
+  readonly admission?: AdmissionLimit;
   private readonly recorder = new CallStatsRecorder();
   private readonly readPolicy: RetryPolicy;
-  /** keep-alive connections to the system (idle ones never hold the process open; the server's keep-alive hint is honoured) */
-  private readonly agent: http.Agent;
 
   constructor(
     readonly system: SourceSystem,
     private readonly config: SystemConfig,
     private readonly log: Logger,
+    /** where requests are sent from (keep-alive connections, admission): the process's IO thread by default */
+    private readonly transport: Transport = defaultTransport(),
   ) {
-    this.agent = new (config.baseUrl.startsWith('https:') ? https.Agent : http.Agent)({ keepAlive: true });
     const base = config.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
     const retryable = (e: Error): boolean =>
       e instanceof SourceError &&
@@ -219,9 +163,8 @@ export class VendorHttpClient {
 
   private async run<T>(req: VendorRequest, onOk: (res: RawResponse) => Promise<T>): Promise<T> {
     const kind = req.kind ?? (req.method === 'GET' ? 'read' : 'write');
-    const admit = this.admit;
-    // one admission per request: a retried read waits out its backoff without holding a place
-    const attempt = admit ? () => admit(() => this.attempt(req, onOk)) : () => this.attempt(req, onOk);
+    // each attempt is admitted on its own: a retried read waits out its backoff without holding a place
+    const attempt = () => this.attempt(req, onOk);
     try {
       return kind === 'read' ? await this.readPolicy.execute(attempt, req.signal) : await attempt();
     } catch (e) {
@@ -256,17 +199,14 @@ export class VendorHttpClient {
   }
 
   private async attemptOnce<T>(req: VendorRequest, onOk: (res: RawResponse) => Promise<T>, traceparent: string | undefined): Promise<T> {
-    // the time budget of this attempt, cleared when it ends (AbortSignal.timeout leaves a timer behind
-    // that fires after the budget for every call, and builds an error and an abort event each time);
-    // it, or the caller's signal, ends the request through `end`
+    // the time budget of the attempt runs from its admission, on the transport; the caller's
+    // signal ends the request through `end`
     let end: ((reason: unknown) => void) | undefined;
     let cancelled: { reason: unknown } | undefined;
-    const stop = (reason: unknown) => {
-      cancelled ??= { reason };
-      end?.(reason);
+    const forward = () => {
+      cancelled ??= { reason: req.signal!.reason };
+      end?.(cancelled.reason);
     };
-    const timer = setTimeout(() => stop(timeoutError(this.config.timeoutMs)), this.config.timeoutMs);
-    const forward = () => stop(req.signal!.reason);
     if (req.signal?.aborted) forward();
     else req.signal?.addEventListener('abort', forward, { once: true });
     const headers: Record<string, string> = {
@@ -281,18 +221,19 @@ export class VendorHttpClient {
     this.recorder.recordCall(req.endpoint);
     const started = performance.now();
     try {
-      const res = await send(
-        new URL(`${this.config.baseUrl}${req.path}`),
-        this.agent,
-        req.method,
-        headers,
-        req.body === undefined ? undefined : JSON.stringify(req.body),
-        (e) => {
-          end = e;
-          if (cancelled) e(cancelled.reason);
+      const wire = await this.transport.send(
+        { url: `${this.config.baseUrl}${req.path}`, method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) },
+        {
+          timeoutMs: this.config.timeoutMs,
+          maxBytes: this.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+          admission: this.admission,
+          cancel: (e) => {
+            end = e;
+            if (cancelled) e(cancelled.reason);
+          },
         },
-        this.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       );
+      const res: RawResponse = { status: wire.status, headers: headersOf(wire.headers), text: wire.text };
       if (res.status < 200 || res.status > 299) {
         throw sourceErrorFromStatus(this.system, res.status, parseLoosely(res.text), res.headers.get('retry-after'), req.endpoint);
       }
@@ -300,16 +241,15 @@ export class VendorHttpClient {
       this.log.debug({ endpoint: req.endpoint, status: res.status, ms: Math.round(performance.now() - started) }, 'vendor call');
       return out;
     } catch (e) {
-      // aborted: say why (out of time, or the caller's reason) rather than "the operation was aborted"
+      // out of time or aborted: say why (the budget, or the caller's reason) rather than "the operation was aborted"
       const err =
         e instanceof ResponseTooLarge
           ? new SourceError('BAD_RESPONSE', this.system, `${req.endpoint}: ${e.message}`, { cause: e })
-          : ensureSourceError(cancelled && !(e instanceof SourceError) ? cancelled.reason : e, this.system);
+          : ensureSourceError(e instanceof AttemptTimedOut ? timeoutError(e.timeoutMs) : cancelled && !(e instanceof SourceError) ? cancelled.reason : e, this.system);
       this.recorder.recordError(err.code);
       this.log.debug({ endpoint: req.endpoint, code: err.code, status: err.status }, 'vendor call failed');
       throw err;
     } finally {
-      clearTimeout(timer);
       req.signal?.removeEventListener('abort', forward);
       this.recorder.recordDuration(performance.now() - started);
     }
@@ -346,19 +286,16 @@ function parseLoosely(text: string): unknown {
   }
 }
 
-/** Runs one vendor request when the system may take it (a place in a per-system limit). */
-export type Admission = <T>(request: () => Promise<T>) => Promise<T>;
-
 /**
  * A view of a system API whose vendor client has `props` set: the same object
  * underneath (its statistics, connections and state are shared). `traceparent`:
  * its calls continue that trace (each one a child span, the header sent);
- * `admit`: each request waits for its admission.
+ * `admission`: each request waits for a place in that limit.
  */
-export function clientView<T extends { client: { http: VendorHttpClient } }>(api: T, props: { traceparent?: string; admit?: Admission }): T {
+export function clientView<T extends { client: { http: VendorHttpClient } }>(api: T, props: { traceparent?: string; admission?: AdmissionLimit }): T {
   const own: PropertyDescriptorMap = {};
   if (props.traceparent !== undefined) own.traceparent = { value: props.traceparent };
-  if (props.admit !== undefined) own.admit = { value: props.admit };
+  if (props.admission !== undefined) own.admission = { value: props.admission };
   const http = Object.create(api.client.http, own) as VendorHttpClient;
   const client = Object.create(api.client, { http: { value: http } }) as T['client'];
   return Object.create(api, { client: { value: client } }) as T;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createLogger } from '../../lib';
 import { systemConfig } from '../config';
-import { clientView, VendorHttpClient, type Admission } from './http-client';
+import { clientView, VendorHttpClient } from './http-client';
+import { LocalTransport, ThreadTransport, type Transport } from './transport';
 import { ensureSourceError, parseRetryAfter, SourceError, sourceErrorFromStatus } from './source-error';
 import { sourceFailure } from '../../test/support/source-failure';
 
@@ -37,12 +38,33 @@ beforeEach(() => {
 
 const itemSchema = z.looseObject({ id: z.string(), n: z.number() });
 
+/** the transport of the describe block running (each block runs over both) */
+let transport: Transport;
+const TRANSPORTS: [string, () => Transport][] = [
+  ['the IO thread', () => new ThreadTransport()],
+  ['the calling thread', () => new LocalTransport()],
+];
+
 function client(over: Partial<Parameters<typeof systemConfig>[0]> = {}): VendorHttpClient {
   return new VendorHttpClient(
     'CRM',
     systemConfig({ baseUrl, token: 't0k', timeoutMs: 300, retryBaseDelayMs: 5, ...over }),
     createLogger('adapter-http-test'),
+    transport,
   );
+}
+
+/** Each block over both transports. */
+function overEachTransport(title: string, body: () => void): void {
+  describe.each(TRANSPORTS)(`${title} (requests sent from %s)`, (_name, make) => {
+    beforeAll(() => {
+      transport = make();
+    });
+    afterAll(async () => {
+      if (transport instanceof ThreadTransport) await transport.close();
+    });
+    body();
+  });
 }
 const get = { method: 'GET', path: '/thing', endpoint: 'GET /thing' } as const;
 
@@ -51,7 +73,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-describe('VendorHttpClient', () => {
+overEachTransport('VendorHttpClient', () => {
   it('sends the bearer token, parses and validates JSON, passes unknown fields through', async () => {
     handler = (_q, res) => json(res, 200, { id: 'a', n: 1, extra: true });
     const c = client();
@@ -198,47 +220,80 @@ describe('VendorHttpClient', () => {
   });
 });
 
-describe('clientView with admit (the workers\' per-system limit)', () => {
-  /** An admission that records when each request held its place. */
-  function recordingAdmission() {
-    const held: { from: number; to: number }[] = [];
-    const admit: Admission = async (request) => {
-      const from = performance.now();
-      try {
-        return await request();
-      } finally {
-        held.push({ from, to: performance.now() });
-      }
+overEachTransport('admission (the workers\' per-system limit)', () => {
+  /** The server answers after `ms`; counts the requests in flight at once. */
+  function slowServer(ms: number, answer: (n: number, res: ServerResponse) => void = (_n, res) => json(res, 200, { id: 'a', n: 1 })) {
+    const s = { now: 0, max: 0, n: 0 };
+    handler = (_q, res) => {
+      s.now++;
+      s.max = Math.max(s.max, s.now);
+      const n = s.n++;
+      setTimeout(() => {
+        s.now--;
+        answer(n, res);
+      }, ms);
     };
-    return { admit, held };
+    return s;
   }
 
-  it('admits every request on its own, each attempt of a retried read too, and holds no place through the backoff', async () => {
-    let n = 0;
-    handler = (_q, res) => (n++ === 0 ? json(res, 429, [{ message: 'slow down' }], { 'retry-after': '0.3' }) : json(res, 200, { id: 'a', n: 1 }));
-    const { admit, held } = recordingAdmission();
-    const api = { client: { http: client({ readRetries: 2 }) } };
-    const view = clientView(api, { admit });
-    expect((await view.client.http.json(get, itemSchema)).data).toEqual({ id: 'a', n: 1 });
+  it('never has more requests in flight than the limit, and every one is answered', async () => {
+    const s = slowServer(40);
+    const view = clientView({ client: { http: client() } }, { admission: { key: `t-${Math.random()}`, limit: 2 } });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => view.client.http.json(get, itemSchema)));
+    expect(answers).toHaveLength(8);
+    expect(s.n).toBe(8);
+    expect(s.max).toBe(2);
+  });
+
+  it('starts the time budget at admission: a request that waited for its place does not time out for the wait', async () => {
+    slowServer(120);
+    const view = clientView({ client: { http: client({ timeoutMs: 250 }) } }, { admission: { key: `t-${Math.random()}`, limit: 1 } });
+    // the third waits ~240 ms for its place, then is answered in 120 ms: within its own budget
+    const answers = await Promise.all(Array.from({ length: 3 }, () => view.client.http.json(get, itemSchema)));
+    expect(answers.map((a) => a.data.id)).toEqual(['a', 'a', 'a']);
+  });
+
+  it('admits each attempt of a retried read on its own: another request goes while it waits out Retry-After', async () => {
+    const order: string[] = [];
+    let reads = 0;
+    handler = (q, res) => {
+      order.push(`${q.method}`);
+      if (q.method === 'GET' && reads++ === 0) return json(res, 429, [{ message: 'slow down' }], { 'retry-after': '0.3' });
+      json(res, 200, { id: 'a', n: 1 });
+    };
+    const view = clientView({ client: { http: client({ readRetries: 2 }) } }, { admission: { key: `t-${Math.random()}`, limit: 1 } });
+    const read = view.client.http.json(get, itemSchema);
+    await new Promise((r) => setTimeout(r, 100)); // the read has been refused and is waiting
     await view.client.http.send({ method: 'POST', path: '/thing', endpoint: 'POST /thing', body: {} });
-    expect(seen).toHaveLength(3);
-    expect(held).toHaveLength(3); // one admission per request sent
-    // the Retry-After wait (300 ms) lies between the first two admissions, in neither
-    expect(held[1].from - held[0].to).toBeGreaterThanOrEqual(290);
-    for (const h of held) expect(h.to - h.from).toBeLessThan(250);
+    expect((await read).data).toEqual({ id: 'a', n: 1 });
+    // the POST did not wait for the read's place: it went between the read's two attempts
+    expect(order).toEqual(['GET', 'POST', 'GET']);
+  });
+
+  it('a request cancelled while it waits for its place never reaches the system', async () => {
+    slowServer(150);
+    const view = clientView({ client: { http: client() } }, { admission: { key: `t-${Math.random()}`, limit: 1 } });
+    const first = view.client.http.json(get, itemSchema);
+    const ac = new AbortController();
+    const second = sourceFailure(view.client.http.json({ ...get, signal: ac.signal }, itemSchema));
+    ac.abort(new Error('the caller gave up'));
+    expect((await second).message).toContain('the caller gave up');
+    await first;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toHaveLength(1);
   });
 
   it('leaves the client it was taken from as it was: no admission, its statistics shared', async () => {
     handler = (_q, res) => json(res, 200, { id: 'a', n: 1 });
-    const { admit, held } = recordingAdmission();
     const api = { client: { http: client() } };
-    const view = clientView(api, { admit, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const view = clientView(api, { admission: { key: 'k', limit: 1 }, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    expect(api.client.http.admission).toBeUndefined();
+    expect(view.client.http.admission).toEqual({ key: 'k', limit: 1 });
     await api.client.http.json(get, itemSchema);
-    expect(held).toHaveLength(0);
-    expect(api.client.http.admit).toBeUndefined();
     await view.client.http.json(get, itemSchema);
-    expect(held).toHaveLength(1);
     expect(view.client.http.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    expect(seen[0].headers.traceparent).toBeUndefined();
+    expect(seen[1].headers.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/); // a child span of it
     expect(api.client.http.stats().calls).toBe(2);
   });
 });
