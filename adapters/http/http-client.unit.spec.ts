@@ -298,6 +298,51 @@ overEachTransport('admission (the workers\' per-system limit)', () => {
   });
 });
 
+describe('the IO thread (ThreadTransport)', () => {
+  it('stops when idle and starts again for the next request', async () => {
+    handler = (_q, res) => json(res, 200, { id: 'a', n: 1 });
+    transport = new ThreadTransport({ idleStopMs: 100 });
+    const t = transport as ThreadTransport;
+    expect(t.running).toBe(false);
+    await client().json(get, itemSchema);
+    expect(t.running).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(t.running).toBe(false);
+    expect((await client().json(get, itemSchema)).data).toEqual({ id: 'a', n: 1 });
+    expect(t.running).toBe(true);
+    await t.close();
+  });
+
+  it('never holds the process open: the running thread leaves no referenced handle behind', async () => {
+    handler = (_q, res) => json(res, 200, { id: 'a', n: 1 });
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    const before = ports();
+    transport = new ThreadTransport();
+    await client().json(get, itemSchema);
+    expect((transport as ThreadTransport).running).toBe(true);
+    expect(ports()).toBe(before);
+    await (transport as ThreadTransport).close();
+  });
+
+  it('a thread stopped under a request fails it as UNAVAILABLE (a dropped connection), and the next request goes through', async () => {
+    let answer: (() => void) | undefined;
+    handler = (_q, res) => (answer = () => json(res, 200, { id: 'a', n: 1 }));
+    transport = new ThreadTransport();
+    const t = transport as ThreadTransport;
+    const c = client({ readRetries: 0 });
+    const pending = sourceFailure(c.json(get, itemSchema));
+    while (!answer) await new Promise((r) => setTimeout(r, 10));
+    await t.close();
+    const err = await pending;
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', system: 'CRM', retryable: true });
+    expect(err.message).toContain('IO thread');
+    answer();
+    handler = (_q, res) => json(res, 200, { id: 'b', n: 2 });
+    expect((await c.json(get, itemSchema)).data).toEqual({ id: 'b', n: 2 });
+    await t.close();
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads delta seconds and HTTP dates', () => {
     expect(parseRetryAfter('1')).toBe(1000);

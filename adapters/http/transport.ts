@@ -72,10 +72,12 @@ const IDLE_STOP_MS = 5_000;
 /**
  * Requests sent from the IO thread (io-thread.ts): their places in their limits
  * are kept, taken and given back there. One thread per process, started on the
- * first request, stopped after IDLE_STOP_MS without any, never holding the
- * process open.
+ * first request, stopped after `idleStopMs` (IDLE_STOP_MS) without any, never
+ * holding the process open.
  */
 export class ThreadTransport implements Transport {
+  constructor(private readonly options: { idleStopMs?: number } = {}) {}
+
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: WireResponse) => void; reject: (e: unknown) => void }>();
@@ -99,6 +101,11 @@ export class ThreadTransport implements Transport {
     });
   }
 
+  /** Whether the IO thread is running. */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
   /** Stops the thread now (requests still open fail as a dropped connection). */
   async close(): Promise<void> {
     clearTimeout(this.idle);
@@ -112,7 +119,7 @@ export class ThreadTransport implements Transport {
     if (!this.pending.delete(id)) return false;
     if (this.pending.size === 0) {
       clearTimeout(this.idle);
-      this.idle = setTimeout(() => void this.close(), IDLE_STOP_MS);
+      this.idle = setTimeout(() => void this.close(), this.options.idleStopMs ?? IDLE_STOP_MS);
       this.idle.unref();
     }
     return true;
@@ -122,7 +129,6 @@ export class ThreadTransport implements Transport {
     clearTimeout(this.idle);
     if (this.worker) return this.worker;
     const w = startModuleThread(__dirname, 'io-thread', { tandemIoThread: true });
-    w.unref();
     w.on('message', (m: FromThread) => {
       const p = this.pending.get(m.id);
       if (!p || !this.settle(m.id)) return;
@@ -140,6 +146,8 @@ export class ThreadTransport implements Transport {
     };
     w.on('error', (e) => fail(`failed: ${e.message}`));
     w.on('exit', (code) => fail(`exited (${code})`));
+    // after the listeners: adding a 'message' listener refs the thread's port again
+    w.unref();
     this.worker = w;
     return w;
   }
