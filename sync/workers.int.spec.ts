@@ -263,7 +263,10 @@ test('missing tax id: DEAD_LETTERED naming the CRM account; fixed in the CRM and
   const patch = await call(env.sim.CRM, 'PATCH', `/services/data/v60.0/sobjects/Account/${incomplete.Id}`, { body: { Tax_Id__c: 'GB123456789' } });
   expect(patch.status).toBe(204);
   const replayed = await engine.replay(transaction.id, { requestedBy: 'ops' });
-  expect(replayed.status).toBe('PENDING');
+  // re-queued with its error cleared; the running workers (polling every 100 ms) may already have
+  // claimed it between the replay's statement and its read-back, as the e2e replay test allows too
+  expect(['PENDING', 'RUNNING']).toContain(replayed.status);
+  expect(replayed.error).toBeNull();
   const done = await settled(transaction.id);
   expect(done.status).toBe('SUCCEEDED');
   expect(done.error).toBeNull();
