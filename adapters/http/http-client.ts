@@ -63,7 +63,6 @@ function headersOf(raw: IncomingHttpHeaders): ResponseHeaders {
   };
 }
 
-
 /**
  * The shared vendor HTTP client: base URL and bearer token, a time budget per
  * attempt, JSON in and out, every answer validated against the vendor's wire

@@ -3,7 +3,7 @@
  * (docs/decisions/adapters-io-thread.md).
  *
  * `wireRequest` sends one request over node:http(s) with keep-alive agents and
- * reads the answer whole; `Limits` admits requests under named in-flight limits
+ * reads the answer whole (not fetch, and no AbortSignal: docs/decisions/adapters-node-http.md); `Limits` admits requests under named in-flight limits
  * (FIFO). Both run either on the calling thread or, by default, on the IO
  * thread this module starts as (transport.ts): there a request's place in its
  * limit is given back the moment its answer is read, however busy the thread
