@@ -304,7 +304,8 @@ class SystemServer<D> implements RunningSystem<D> {
       if (e instanceof BodyTooLargeError) return this.sendStandard(res, 413, 'payloadTooLarge', { connection: 'close' });
       throw e;
     }
-    const wait = arrival.latencyMs + arrival.slowMs;
+    // the latency counts from the request's arrival: reading its body is part of it
+    const wait = arrival.latencyMs + arrival.slowMs - (performance.now() - started);
     if (wait > 0) await this.sleep(wait);
     if (this.stopped) return;
 
