@@ -7,7 +7,15 @@
 import pino from 'pino';
 import type { Store } from '../store';
 import { storeVariants } from '../store/test-support';
-import { createSyncEngine } from './index';
+import { createSyncEngine, SYNC_DUE_CHANNEL } from './index';
+
+async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`no NOTIFY within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 import { parseTransaction, publicRecord, TRANSACTION_JSON_SQL } from './records';
 
 const silent = pino({ level: 'silent' });
@@ -44,6 +52,25 @@ for (const v of variants) {
       // leased: another worker gets nothing
       const again = await store.raw<{ transaction_id: string }>(`SELECT transaction_id FROM sync_claim('w2', 30, 10)`);
       expect(again.map((c) => c.transaction_id)).not.toContain(transaction.id);
+    });
+
+    it('work put in the outbox NOTIFYs tandem_sync_due: a submit and a replay wake listening workers of any process', async () => {
+      const engine = createSyncEngine({ store, logger: silent });
+      const heard: (string | null)[] = [];
+      const unlisten = await store.listen(SYNC_DUE_CHANNEL, (p) => heard.push(p));
+      try {
+        const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-notify' }, idempotencyKey: 'functions-notify' });
+        await waitUntil(() => heard.length > 0);
+        expect(heard[0]).toBe('');
+        // a dead-lettered transaction replayed: its outbox row comes back (INSERT ... ON CONFLICT)
+        await store.raw(`DELETE FROM sync_outbox WHERE transaction_id = $1`, transaction.id);
+        await store.raw(`UPDATE sync_transaction SET status = 'DEAD_LETTERED' WHERE id = $1`, transaction.id);
+        const before = heard.length;
+        await engine.replay(transaction.id);
+        await waitUntil(() => heard.length > before);
+      } finally {
+        await unlisten();
+      }
     });
 
     it('sync_claim marks only transactions with work left: a finished one and a compensating one are returned as they were', async () => {

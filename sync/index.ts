@@ -20,7 +20,7 @@ export {
 export type { WorkflowDefinition, StepDefinition, StepContext, WriterSet, DomainEventDraft } from './workflow';
 /** The cursor `SyncEngine.list` pages by, for one transaction (Relay edges in the operations subgraph). */
 export { encodeCursor as transactionCursor } from './records';
-export { startWorkers, type StartWorkersOptions, type SyncWorkers } from './workers';
+export { startWorkers, SYNC_DUE_CHANNEL, type StartWorkersOptions, type SyncWorkers } from './workers';
 export { DEFAULT_MAX_IN_FLIGHT, DEFAULT_BREAKER, maxInFlightFromEnv, type BreakerConfig } from './policies';
 export { DEFAULT_RETRY, defaultRetryStrategy, type RetryConfig, type RetryStrategy } from './retry';
 /** Inbound webhooks (sync/webhooks): the receiver, signature checks and the business-event idempotency keys. */

@@ -162,12 +162,16 @@ function redact(args: unknown[]): unknown {
   return truncate(args.map((a) => clean(a, 0)));
 }
 
+/** NOTIFY channel of work put in the outbox (trigger on sync_outbox, any process) */
+export const SYNC_DUE_CHANNEL = 'tandem_sync_due';
+
 /**
  * Starts the workers of this process: they claim outbox rows (FOR UPDATE SKIP
  * LOCKED, with a lease), run each transaction's steps through the writers behind a
  * per-system bulkhead and circuit breaker, and record every step. Wakes at once on
- * a submit or replay in this process; polls for everything else (other processes,
- * scheduled retries). docs/sync-engine.md describes the states.
+ * a submit or replay in this process, and on PostgreSQL on any process's (LISTEN
+ * on {@link SYNC_DUE_CHANNEL}); polls for everything else (scheduled retries, expired
+ * leases). docs/sync-engine.md describes the states.
  */
 export function startWorkers(options: StartWorkersOptions): SyncWorkers {
   const { store, adapters } = options;
@@ -234,6 +238,17 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     timers.add(t);
   };
   const offSubmitted = bus.onSubmitted(kick);
+  // on PostgreSQL other processes submit too (a gateway, the webhook receiver, another
+  // worker's replay): their outbox inserts NOTIFY this channel (migration
+  // *_sync_outbox_notify). A lost LISTEN connection (null) wakes the loop as well. PGlite
+  // has one process per data directory: the in-process signal above is all there is.
+  const unlisten: Promise<(() => Promise<void>) | undefined> =
+    store.kind === 'postgres'
+      ? store.listen(SYNC_DUE_CHANNEL, kick).catch((err: unknown) => {
+          log.warn({ err }, `cannot LISTEN for submitted work; other processes' submits are found at the next poll (every ${pollMs} ms)`);
+          return undefined;
+        })
+      : Promise.resolve(undefined);
 
   function waitForSignal(ms: number): Promise<void> {
     if (kicked) {
@@ -670,6 +685,7 @@ export function startWorkers(options: StartWorkersOptions): SyncWorkers {
     }
     kick();
     offSubmitted();
+    await (await unlisten)?.().catch(() => undefined);
     await loop;
     if (!kill) await Promise.allSettled([...inFlight]);
     for (const t of timers) clearTimeout(t);

@@ -89,4 +89,20 @@ describePg('two worker processes share 100 conversions (PostgreSQL)', () => {
 
     await Promise.all(workers.splice(0).map((w) => w.stop()));
   }, 150_000);
+
+  test("a worker process is woken by another process's submit (NOTIFY on the outbox), not by its next poll", async () => {
+    const [opp] = await createClosedWon(env, 1, 'Woken');
+    // idle and polling once a minute: only the NOTIFY can bring the submit to it in time
+    workers.push(await startWorkerProcess(env.childEnv, { id: 'worker-idle', concurrency: 4, leaseSeconds: 120, pollMs: 60_000 }));
+    await sleep(2000); // its first claim (nothing to do) and its LISTEN are behind it: it waits for a signal now
+    const started = Date.now();
+    const id = await env.convert(opp.id, 'woken-by-notify');
+    while ((await countIn(env.store, [id], ['SUCCEEDED', 'DEAD_LETTERED', 'COMPENSATED'])) < 1) {
+      if (Date.now() - started > 30_000) throw new Error('the idle worker did not take the submitted transaction within 30 s');
+      await sleep(50);
+    }
+    expect(await countIn(env.store, [id], ['SUCCEEDED'])).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  }, 60_000);
 });
