@@ -10,7 +10,7 @@ process.env.LOG_LEVEL ??= 'warn';
 import 'reflect-metadata';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAdapters } from '../adapters';
@@ -28,7 +28,21 @@ const CLIENT_CONCURRENCY = 16;
 const WORKER_CONCURRENCY = Number(process.env.BENCH_SYNC_WORKER_CONCURRENCY ?? 64);
 const PHYSICAL_ERP_CALLS_PER_S = ERP_CONCURRENCY / (LATENCY_MS / 1000);
 
-type Counters = Record<'CRM' | 'ERP' | 'PSA', { total: number; byStatus: Record<string, number>; maxInFlight: number }>;
+type Counters = Record<'CRM' | 'ERP' | 'PSA', { total: number; byStatus: Record<string, number>; maxInFlight: number }> & {
+  /** place-ms the ERP had in use per bucket since the counters' reset (bench/sync-systems-child) */
+  erpBusy: { bucketMs: number; placeMs: number[] };
+};
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function procCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
 
 interface SystemsChild {
   accountId: string;
@@ -138,6 +152,7 @@ async function runOnce(label: string, mode: { kind: 'pglite'; thread: boolean } 
     // (an integrator calls from elsewhere; in this process its fetches would take the CPU of the thread measured)
     const started = Date.now();
     const cpuBefore = process.cpuUsage();
+    const workerCpuBefore = workerProcs.map((w) => procCpuMs(w.pid));
     tandem.store.resetRoundTrips();
     let submitted = 0;
     let doneCount = 0;
@@ -179,6 +194,7 @@ async function runOnce(label: string, mode: { kind: 'pglite'; thread: boolean } 
     }
     clearInterval(progress);
     const cpu = process.cpuUsage(cpuBefore);
+    const workerCpuMs = workerProcs.map((w, i) => (procCpuMs(w.pid) ?? NaN) - (workerCpuBefore[i] ?? NaN));
     const roundTrips = tandem.store.roundTrips();
     process.stdout.write(`  [${label}] all ${N} ended after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
@@ -194,6 +210,16 @@ async function runOnce(label: string, mode: { kind: 'pglite'; thread: boolean } 
     const erpCallsPerWorkflow = counters.ERP.total / N;
     const limitWorkflowsPerS = PHYSICAL_ERP_CALLS_PER_S / erpCallsPerWorkflow;
     const erpCallsPerS = counters.ERP.total / wallS;
+    // the ERP's places over the run: share in use per second, and how long the
+    // simulator held a place per call (its latency plus its own handling)
+    const { bucketMs, placeMs } = counters.erpBusy;
+    const perSecond = Math.round(1000 / bucketMs);
+    const erpPlacesInUseBySecond: number[] = [];
+    for (let i = 0; i < placeMs.length; i += perSecond) {
+      const span = placeMs.slice(i, i + perSecond);
+      erpPlacesInUseBySecond.push(+(span.reduce((a, b) => a + b, 0) / (ERP_CONCURRENCY * bucketMs * span.length)).toFixed(2));
+    }
+    const erpPlaceMs = placeMs.reduce((a, b) => a + b, 0);
     const byStatus429 = (['CRM', 'ERP', 'PSA'] as const).reduce((n, s) => n + (counters[s].byStatus['429'] ?? 0), 0);
     const result = {
       label,
@@ -213,18 +239,26 @@ async function runOnce(label: string, mode: { kind: 'pglite'; thread: boolean } 
       physicalLimit: { erpCallsPerSecond: PHYSICAL_ERP_CALLS_PER_S, workflowsPerSecond: +limitWorkflowsPerS.toFixed(1) },
       ratioToPhysicalLimit: +(workflowsPerS / limitWorkflowsPerS).toFixed(3),
       erpUtilisation: +(erpCallsPerS / PHYSICAL_ERP_CALLS_PER_S).toFixed(3),
+      // the ERP simulator's own time per call (20 ms latency plus its handling and its process's waits for a core):
+      // at 10 places the ERP cannot answer more than 10 / this per second
+      erpSimulatorMsPerCall: +(erpPlaceMs / counters.ERP.total).toFixed(1),
+      // share of the ERP's places in use each second from the first mutation on (the simulator's count)
+      erpPlacesInUseBySecond,
       // CPU of the bench process (gateway, subgraphs, store, and in run A the workers) per workflow
       benchProcessCpuMsPerWorkflow: +((cpu.user + cpu.system) / 1000 / N).toFixed(1),
       // statements the bench process sent to its store (run A: submission and work; run B: submission only), progress polling included
       benchProcessStoreRoundTripsPerWorkflow: +(roundTrips / N).toFixed(1),
       // CPU of the load client (its own process, node:http keep-alive) per mutation: it shares the machine's cores
       clientCpuMsPerMutation: +(clientCpuMs / N).toFixed(2),
+      ...(workerProcs.length ? { workerProcessCpuMsPerWorkflow: workerCpuMs.map((ms) => +(ms / N).toFixed(1)) } : {}),
       records,
     };
     process.stdout.write(
       `  [${label}] ${result.workflowsPerSecond} workflows/s (limit ${result.physicalLimit.workflowsPerSecond}: ratio ${result.ratioToPhysicalLimit}), ` +
         `p50 ${result.mutationToSucceededMs.p50} ms, p99 ${result.mutationToSucceededMs.p99} ms, ${result.erpCallsPerWorkflow} ERP calls/workflow, ` +
-        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}, ${result.benchProcessCpuMsPerWorkflow} ms CPU and ${result.benchProcessStoreRoundTripsPerWorkflow} store statements per workflow (bench process), client ${result.clientCpuMsPerMutation} ms CPU per mutation\n`,
+        `ERP utilisation ${result.erpUtilisation}, 429s ${result.http429}, ERP max in flight ${result.maxInFlight.ERP}, ${result.benchProcessCpuMsPerWorkflow} ms CPU and ${result.benchProcessStoreRoundTripsPerWorkflow} store statements per workflow (bench process), client ${result.clientCpuMsPerMutation} ms CPU per mutation` +
+        `${result.workerProcessCpuMsPerWorkflow ? `, worker processes ${result.workerProcessCpuMsPerWorkflow.join(' + ')} ms CPU per workflow` : ''}; ` +
+        `ERP simulator ${result.erpSimulatorMsPerCall} ms per call, places in use by second ${erpPlacesInUseBySecond.join(' ')}\n`,
     );
     return result;
   } finally {
