@@ -1,4 +1,6 @@
+import { fork } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createLogger } from '../../lib';
@@ -323,6 +325,25 @@ describe('the IO thread (ThreadTransport)', () => {
     expect(ports()).toBe(before);
     await (transport as ThreadTransport).close();
   });
+
+  it('keeps a process alive while a request is pending: a plain script gets its answer, then exits at once', async () => {
+    handler = (_q, res) => void setTimeout(() => json(res, 200, { id: 'late', n: 7 }), 300);
+    const started = Date.now();
+    const child = fork(path.join(__dirname, '__fixtures__', 'one-call.ts'), [baseUrl], {
+      execArgv: ['-r', require.resolve('../../test/support/ts-register.js')],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, LOG_LEVEL: 'silent', TANDEM_ADAPTER_IO_THREAD: 'true' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    // an unreferenced thread let the script end (code 0, no output) before the answer came
+    expect({ code, out: out.trim(), err }).toEqual({ code: 0, out: JSON.stringify({ id: 'late', n: 7 }), err: '' });
+    // and once answered, the idle thread (stopped only after 5 s) does not hold it
+    expect(Date.now() - started).toBeLessThan(4_500);
+  }, 20_000);
 
   it('a thread stopped under a request fails it as UNAVAILABLE (a dropped connection), and the next request goes through', async () => {
     let answer: (() => void) | undefined;

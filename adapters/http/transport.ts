@@ -72,8 +72,9 @@ const IDLE_STOP_MS = 5_000;
 /**
  * Requests sent from the IO thread (io-thread.ts): their places in their limits
  * are kept, taken and given back there. One thread per process, started on the
- * first request, stopped after `idleStopMs` (IDLE_STOP_MS) without any, never
- * holding the process open.
+ * first request, stopped after `idleStopMs` (IDLE_STOP_MS) without any. It keeps
+ * the process alive while a request is pending (as the request's own socket would
+ * on the calling thread), and never once none is.
  */
 export class ThreadTransport implements Transport {
   constructor(private readonly options: { idleStopMs?: number } = {}) {}
@@ -88,6 +89,8 @@ export class ThreadTransport implements Transport {
     const id = this.nextId++;
     return new Promise<WireResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      // a request in flight keeps the process alive, as a socket of its own would
+      if (this.pending.size === 1) worker.ref();
       let posted = false;
       // the cancel hook first: a caller that has given up already sends nothing
       opts.cancel((reason) => {
@@ -118,6 +121,7 @@ export class ThreadTransport implements Transport {
   private settle(id: number): boolean {
     if (!this.pending.delete(id)) return false;
     if (this.pending.size === 0) {
+      this.worker?.unref();
       clearTimeout(this.idle);
       this.idle = setTimeout(() => void this.close(), this.options.idleStopMs ?? IDLE_STOP_MS);
       this.idle.unref();
@@ -146,7 +150,8 @@ export class ThreadTransport implements Transport {
     };
     w.on('error', (e) => fail(`failed: ${e.message}`));
     w.on('exit', (code) => fail(`exited (${code})`));
-    // after the listeners: adding a 'message' listener refs the thread's port again
+    // after the listeners (adding a 'message' listener refs the thread's port again):
+    // referenced only while a request is pending (send, settle)
     w.unref();
     this.worker = w;
     return w;
