@@ -73,6 +73,23 @@ for (const v of variants) {
       }
     });
 
+    it('sync_claim takes a row made due now at once, though available_at keeps whole milliseconds (rounded to the nearest)', async () => {
+      const engine = createSyncEngine({ store, logger: silent });
+      const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-due' }, idempotencyKey: 'functions-due' });
+      // in one database transaction, so that both statements see the same now(): a stored
+      // now() with a sub-millisecond part of .5 or more is rounded up, past that now()
+      const claimedInOne = () =>
+        store.prisma.$transaction(async (tx) => {
+          await tx.$executeRawUnsafe(`UPDATE sync_outbox SET available_at = now(), lease_owner = NULL, lease_until = NULL WHERE transaction_id = $1`, transaction.id);
+          const rows = await tx.$queryRawUnsafe<{ transaction_id: string }[]>(`SELECT transaction_id FROM sync_claim('due', 30, 1000)`);
+          return rows.some((r) => r.transaction_id === transaction.id);
+        });
+      // twelve tries: before the fix about half of them (on PostgreSQL) missed the row
+      const results: boolean[] = [];
+      for (let i = 0; i < 12; i++) results.push(await claimedInOne());
+      expect(results).toEqual(Array(12).fill(true));
+    });
+
     it('sync_claim marks only transactions with work left: a finished one and a compensating one are returned as they were', async () => {
       const engine = createSyncEngine({ store, logger: silent });
       const done = (await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-done' }, idempotencyKey: 'functions-done' })).transaction;
