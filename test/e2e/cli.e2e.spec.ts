@@ -13,6 +13,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { openStore } from '../../store';
 import { generateWorld, startSystems, stopSystems, type RunningSystems } from '../../systems';
+import { adapterEnv } from '../support/sync-processes';
 
 const silent = pino({ level: 'silent' });
 let systems: RunningSystems;
@@ -43,15 +44,7 @@ function tandem(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
 }
 
-const systemsEnv = () => ({
-  TANDEM_DATA_DIR: dataDir,
-  TANDEM_CRM_URL: systems.crm.url,
-  TANDEM_CRM_TOKEN: systems.crm.token,
-  TANDEM_ERP_URL: systems.erp.url,
-  TANDEM_ERP_TOKEN: systems.erp.token,
-  TANDEM_PSA_URL: systems.psa.url,
-  TANDEM_PSA_TOKEN: systems.psa.token,
-});
+const systemsEnv = () => ({ TANDEM_DATA_DIR: dataDir, ...adapterEnv(systems) });
 
 test('tandem index fills the embedded store from the systems, prints what it indexed per entity, and exits 0', async () => {
   const r = await tandem(['index'], systemsEnv());

@@ -38,6 +38,18 @@ export interface SharedEnv {
  * A stack on a fresh PostgreSQL schema (simulators with `latencyMs` per call and a small
  * world, the gateway in front, no workers: those run in child processes).
  */
+/** The environment that points a child process's adapters at these simulators (TANDEM_<SYS>_URL and _TOKEN). */
+export function adapterEnv(systems: { crm: RunningSystem; erp: RunningSystem; psa: RunningSystem }): Record<string, string> {
+  return {
+    TANDEM_CRM_URL: systems.crm.url,
+    TANDEM_CRM_TOKEN: systems.crm.token,
+    TANDEM_ERP_URL: systems.erp.url,
+    TANDEM_ERP_TOKEN: systems.erp.token,
+    TANDEM_PSA_URL: systems.psa.url,
+    TANDEM_PSA_TOKEN: systems.psa.token,
+  };
+}
+
 export async function startSharedEnv(opts: { latencyMs: number; erpConcurrency?: number }): Promise<SharedEnv> {
   const schema = testSchemaName();
   const databaseUrl = urlWithSchema(schema);
@@ -52,12 +64,7 @@ export async function startSharedEnv(opts: { latencyMs: number; erpConcurrency?:
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
-    TANDEM_CRM_URL: systems.crm.url,
-    TANDEM_CRM_TOKEN: systems.crm.token,
-    TANDEM_ERP_URL: systems.erp.url,
-    TANDEM_ERP_TOKEN: systems.erp.token,
-    TANDEM_PSA_URL: systems.psa.url,
-    TANDEM_PSA_TOKEN: systems.psa.token,
+    ...adapterEnv(systems),
     // generous: these suites count calls, and a timeout on a loaded 2-core machine
     // (the simulators share the jest process) would retry a step legitimately
     TANDEM_ADAPTER_TIMEOUT_MS: '10000',
