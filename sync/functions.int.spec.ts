@@ -7,15 +7,9 @@
 import pino from 'pino';
 import type { Store } from '../store';
 import { storeVariants } from '../store/test-support';
+import { eventually } from '../test/support/eventually';
 import { createSyncEngine, SYNC_DUE_CHANNEL } from './index';
 
-async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`no NOTIFY within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 import { parseTransaction, publicRecord, TRANSACTION_JSON_SQL } from './records';
 
 const silent = pino({ level: 'silent' });
@@ -60,14 +54,14 @@ for (const v of variants) {
       const unlisten = await store.listen(SYNC_DUE_CHANNEL, (p) => heard.push(p));
       try {
         const { transaction } = await engine.submit({ workflow: 'opportunity-to-project', input: { opportunityId: 'opp-notify' }, idempotencyKey: 'functions-notify' });
-        await waitUntil(() => heard.length > 0);
+        await eventually('a NOTIFY for the submit', async () => heard.length > 0, 5000, 10);
         expect(heard[0]).toBe('');
         // a dead-lettered transaction replayed: its outbox row comes back (INSERT ... ON CONFLICT)
         await store.raw(`DELETE FROM sync_outbox WHERE transaction_id = $1`, transaction.id);
         await store.raw(`UPDATE sync_transaction SET status = 'DEAD_LETTERED' WHERE id = $1`, transaction.id);
         const before = heard.length;
         await engine.replay(transaction.id);
-        await waitUntil(() => heard.length > before);
+        await eventually('a NOTIFY for the replay', async () => heard.length > before, 5000, 10);
       } finally {
         await unlisten();
       }

@@ -7,11 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalId } from '../../canonical-schema';
 import type { CrmData } from '../../systems';
+import { eventually, sleep } from './eventually';
 import { gql, type TestStack } from './stack';
 
 export const SETTLED = ['SUCCEEDED', 'DEAD_LETTERED', 'COMPENSATED'] as const;
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { eventually, sleep };
 
 /** What the suites read of a transaction through the gateway. */
 export interface GatewayTransaction {
@@ -197,13 +198,3 @@ export async function circuits(t: TestStack): Promise<Record<string, string>> {
   return Object.fromEntries(r.data.integrationHealth.map((h: { system: string; circuit: string }) => [h.system, h.circuit]));
 }
 
-/** Polls `check` until it returns a truthy value; fails after `ms` with `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, ms = 15_000, everyMs = 100): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}

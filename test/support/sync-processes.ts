@@ -166,4 +166,4 @@ export async function countIn(store: Store, ids: string[], statuses: string[]): 
   return store.prisma.syncTransaction.count({ where: { id: { in: ids }, status: { in: statuses } } });
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './eventually';
