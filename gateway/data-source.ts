@@ -18,6 +18,7 @@ import { metrics } from '../telemetry';
 import { requireApolloGateway } from './apollo-gateway';
 import type { GatewayCaller } from './policies';
 import type { HttpFetcher } from './http-fetcher';
+import { nextTurn } from './turns';
 import { SubgraphFetchError } from './http-fetcher';
 
 /** What the gateway keeps per request to pass on to subgraphs. */
@@ -176,8 +177,6 @@ export interface LocalSubgraphDataSourceOptions {
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * A GraphQLDataSource that calls a subgraph in-process (cf. @apollo/gateway's
  * LocalGraphQLDataSource, which runs bare `graphql()` and so would skip the
@@ -195,10 +194,10 @@ export function createLocalSubgraphDataSource({ name, executor, logger }: LocalS
       const context = options.context as Partial<GatewayContext> | undefined;
       const { query, variables, operationName } = options.request;
       if (!query) throw new GraphQLError(`Subgraph "${name}" was sent a request without a query`, { extensions: { code: DOWNSTREAM_SERVICE_ERROR, serviceName: name } });
-      // a turn of the event loop first, as the HTTP hop would give: a subgraph answered from the row
-      // cache needs no I/O, so concurrent requests would run as one unbroken chain of promises, and
-      // sockets (new requests, finished answers) would wait behind all of them
-      await yieldToEventLoop();
+      // a turn of the event loop of its own first, as the HTTP hop would give: a subgraph answered from
+      // the row cache needs no I/O, so concurrent requests would run as one unbroken chain of promises,
+      // and sockets (new connections, new requests, finished answers) would wait behind all of them
+      await nextTurn();
       return timedFetch(name, 'in-process', context, (traceparent) => run(query, variables, operationName, context, traceparent));
     },
   };
