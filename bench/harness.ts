@@ -25,6 +25,13 @@ export interface ChildStack {
   systemsPeakRssMb(): number | undefined;
   /** CPU time (user + system) the child has used so far, in ms (Linux /proc). */
   cpuMs(): number;
+  /**
+   * Waits until the child is idle (under 10% of a core for 200 ms): autocannon
+   * ends a run with its last requests still in flight and closes their
+   * connections, but the stack works them to the end, so the next measured run
+   * would start behind them. Resolves with the ms waited.
+   */
+  settle(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -54,10 +61,34 @@ async function stopSystemsChild(systems: SystemsChild): Promise<void> {
   await exited;
 }
 
-function peakRssMbOf(pid: number): number {
+/** Peak resident set size of a process, in MB (Linux VmHWM). */
+export function peakRssMbOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in clock ticks of 10 ms
+}
+
+/**
+ * Waits until a process is idle (under 10% of a core for 200 ms; at most a
+ * minute) and resolves with the ms waited. See ChildStack.settle.
+ */
+export async function settle(pid: number): Promise<number> {
+  const start = Date.now();
+  let cpu = cpuMsOf(pid);
+  while (Date.now() - start < 60_000) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = cpuMsOf(pid);
+    if (now - cpu <= 20) break;
+    cpu = now;
+  }
+  return Date.now() - start;
 }
 
 export async function startChildStack(
@@ -97,6 +128,7 @@ export async function startChildStack(
     queue = p.catch(() => undefined);
     return p;
   };
+  const cpuMs = () => cpuMsOf(child.pid!);
   return {
     ...ready,
     pid: child.pid!,
@@ -115,11 +147,8 @@ export async function startChildStack(
       return Math.round(kb / 1024);
     },
     systemsPeakRssMb: () => (systems ? peakRssMbOf(systems.child.pid!) : undefined),
-    cpuMs() {
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in clock ticks of 10 ms
-    },
+    cpuMs,
+    settle: () => settle(child.pid!),
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       // a child that dies while stopping never answers: its exit ends the wait too
