@@ -173,15 +173,14 @@ export async function measureFloor(durationS = DURATION_S) {
       connections: 20,
       durationS,
       requestsPerSecond: Math.round(r.requests.average * 10) / 10,
+      // 20 closed-loop connections: the mean latency is 20 / requests per second, and p99 cannot be below it
       meanMs: Math.round(r.latency.mean),
       p50Ms: r.latency.p50,
       p99Ms: r.latency.p99,
       requests: r.requests.total,
       errors: r.errors + r.non2xx,
+      // main thread and V8's helper threads (parallel GC) together, so at times more than one core's worth
       cpuMsPerRequest,
-      // one event loop serves the 20 connections in turn: no request can wait less, on average, than
-      // the CPU of the 20 in flight (a lower bound of the mean latency, at 100% of one core)
-      meanLatencyBoundMs: Math.round(20 * cpuMsPerRequest),
       peakRssMb: peakRssMbOf(child.pid!),
     };
   } finally {
