@@ -76,6 +76,7 @@ function world() {
   const ids = (rows: Row[]) => new Map(rows.map((r) => [r.id, r]));
   return {
     customers,
+    customer: ids(customers),
     projectsOf: by(projects, 'customerId'),
     assignmentsOf: by(assignments, 'projectId'),
     invoicesOf: by(invoices, 'customerId'),
@@ -93,12 +94,13 @@ async function serve() {
   const { composeServices } = await import('@apollo/composition');
   const { ApolloServer } = await import('@apollo/server');
   const { startStandaloneServer } = await import('@apollo/server/standalone');
+  const { ApolloServerPluginCacheControlDisabled } = await import('@apollo/server/plugin/disabled');
   const { ApolloGateway, LocalGraphQLDataSource } = requireApolloGateway();
   const w = world();
   const resolvers = {
     customer: {
       Query: { customers: (_: unknown, a: { first?: number }) => ({ edges: w.customers.slice(0, a.first ?? 20).map((node) => ({ node })) }) },
-      Customer: { __resolveReference: (ref: { id: string }) => w.customers.find((c) => c.id === ref.id) },
+      Customer: { __resolveReference: (ref: { id: string }) => w.customer.get(ref.id) },
     },
     project: {
       Customer: { projects: (c: { id: string }) => w.projectsOf.get(c.id) ?? [] },
@@ -119,7 +121,8 @@ async function serve() {
   const composed = composeServices(names.map((n) => ({ name: n, typeDefs: parse(SDL[n]), url: `http://local/${n}` })));
   if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
   const gateway = new ApolloGateway({ supergraphSdl: composed.supergraphSdl, buildService: ({ name }) => new LocalGraphQLDataSource(schemas[name]) });
-  const server = new ApolloServer({ gateway });
+  // without the cache-control plugin, as Tandem's servers run (decision 0005): it wraps every field resolver
+  const server = new ApolloServer({ gateway, plugins: [ApolloServerPluginCacheControlDisabled()] });
   const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
   process.send!({ url });
   process.on('message', async (m: { cmd: string }) => {

@@ -19,8 +19,10 @@ function say(msg: string) {
  * One autocannon run against `url`, then waits for `stack` to finish the
  * requests autocannon left in flight (it closes their connections at the end
  * of the duration; the stack still works them out), so that the next run is
- * not measured behind them. Without that wait the first 20 answers of a warm
- * BI run took 1.1-2.8 s against a p50 of ~0.6 s, and set its p99 alone.
+ * not measured behind them. Without that wait, each measured run began with
+ * 40 requests in flight instead of 20: one of the two causes of the warm BI
+ * query's old p99 of 2-3 s (the other is in decision 0007, "one in-process
+ * fetch per turn").
  */
 async function load(stack: ChildStack, url: string, body: unknown, connections: number, duration = DURATION_S, headers: Record<string, string> = {}, settle = true) {
   const r = await autocannon({
