@@ -18,8 +18,8 @@ import { metrics } from '../telemetry';
 import { requireApolloGateway } from './apollo-gateway';
 import type { GatewayCaller } from './policies';
 import type { HttpFetcher } from './http-fetcher';
-import { nextTurn } from './turns';
 import { SubgraphFetchError } from './http-fetcher';
+import { nextTurn } from './turns';
 
 /** What the gateway keeps per request to pass on to subgraphs. */
 export interface GatewayContext {
