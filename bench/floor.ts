@@ -6,17 +6,17 @@
 // DataLoader, no type-graphql, no security, no telemetry), composed with
 // @apollo/composition and served by @apollo/gateway (its own
 // LocalGraphQLDataSource: bare graphql-js execution, no HTTP between gateway
-// and subgraphs) behind @apollo/server, NODE_ENV=production. The world has
-// the same shape and size as the bench's 100-customer world (counts taken from
-// one answer of the real stack; see bench/results/query.json), and the query
-// is bench:query's BI query, field for field.
+// and subgraphs) behind @apollo/server, NODE_ENV=production. The query is
+// bench:query's BI query, field for field. In bench:query the floor's world is
+// sized from the real stack's answer of that run (`countAnswer`), so both
+// answers have the same number of customers, projects, assignments, resources
+// and invoices; run alone it uses WORLD.
 //
 // The same load as bench:query's warm step (autocannon, 20 connections, after
 // a warm-up), in a child process whose CPU and resident memory are measured.
 // Writes bench/results/floor.json.
 //   npm run bench:floor            (BENCH_DURATION_S, default 10)
 import { fork } from 'node:child_process';
-import http from 'node:http';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { requireApolloGateway } from '../gateway/apollo-gateway';
@@ -25,12 +25,50 @@ import { cpuMsOf, peakRssMbOf, settle, writeResult } from './harness';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 
-/** The real stack's 100-customer answer, counted (bench world, seed 42). */
-export const WORLD = { customers: 100, projects: 160, assignments: 724, resources: 200, invoices: 656 };
+/** What the BI query's answer holds (and its size in bytes, where it was counted from one). */
+export interface AnswerShape {
+  customers: number;
+  projects: number;
+  assignments: number;
+  /** distinct resources among the assignments (by name: the query asks for no id) */
+  resources: number;
+  invoices: number;
+  answerBytes?: number;
+}
+
+/** The standalone default: the real stack's 100-customer answer of 2026-12-07, counted with countAnswer (the seed world follows the day). */
+export const WORLD: AnswerShape = { customers: 100, projects: 160, assignments: 724, resources: 339, invoices: 656 };
+
+interface BiAnswer {
+  data?: { customers: { edges: { node: { projects: { assignments: { resource: { name: string } }[] }[]; invoices: unknown[] } }[] } };
+  errors?: unknown;
+}
+
+/** Counts a BI query answer (its JSON text); throws on an answer with errors. */
+export function countAnswer(answer: string): AnswerShape {
+  const parsed = JSON.parse(answer) as BiAnswer;
+  if (!parsed.data || parsed.errors) throw new Error(`BI answer has errors: ${answer.slice(0, 500)}`);
+  const nodes = parsed.data.customers.edges.map((e) => e.node);
+  const assignments = nodes.flatMap((c) => c.projects.flatMap((p) => p.assignments));
+  return {
+    customers: nodes.length,
+    projects: nodes.reduce((n, c) => n + c.projects.length, 0),
+    assignments: assignments.length,
+    resources: new Set(assignments.map((a) => a.resource.name)).size,
+    invoices: nodes.reduce((n, c) => n + c.invoices.length, 0),
+    answerBytes: Buffer.byteLength(answer),
+  };
+}
+
+/** One BI query (first: 100) against `url`: the answer's JSON text. */
+export async function biAnswer(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: BI_QUERY, variables: { first: 100 } }) });
+  return res.text();
+}
 
 const SDL = {
   customer: `
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
     type Query { customers(first: Int): CustomerConnection! }
     type CustomerConnection { edges: [CustomerEdge!]! }
     type CustomerEdge { node: Customer! }
@@ -55,22 +93,26 @@ const SDL = {
 
 type Row = Record<string, unknown> & { id: string };
 
-/** A deterministic world of WORLD's size: children spread over their parents round-robin. */
-function world() {
-  const customers: Row[] = Array.from({ length: WORLD.customers }, (_, i) => ({ id: `c${i}`, name: `Customer ${i} Holdings` }));
-  const resources: Row[] = Array.from({ length: WORLD.resources }, (_, i) => ({ id: `r${i}`, name: `Person ${i}`, title: i % 3 ? 'Consultant' : null }));
-  const projects: Row[] = Array.from({ length: WORLD.projects }, (_, i) => ({ id: `p${i}`, customerId: `c${i % WORLD.customers}`, code: `PRJ-${1000 + i}`, status: ['PLANNED', 'ACTIVE', 'ON_HOLD', 'CLOSED'][i % 4] }));
-  const assignments: Row[] = Array.from({ length: WORLD.assignments }, (_, i) => ({ id: `a${i}`, projectId: `p${i % WORLD.projects}`, resourceId: `r${(i * 7) % WORLD.resources}`, role: i % 2 ? 'Developer' : 'Lead' }));
-  const invoices: Row[] = Array.from({ length: WORLD.invoices }, (_, i) => ({
+/** A deterministic world of the given shape: children spread over their parents round-robin. */
+function world(shape: AnswerShape) {
+  const customers: Row[] = Array.from({ length: shape.customers }, (_, i) => ({ id: `c${i}`, name: `Customer ${i} Holdings` }));
+  const resources: Row[] = Array.from({ length: shape.resources }, (_, i) => ({ id: `r${i}`, name: `Person ${i}`, title: i % 3 ? 'Consultant' : null }));
+  const projects: Row[] = Array.from({ length: shape.projects }, (_, i) => ({ id: `p${i}`, customerId: `c${i % shape.customers}`, code: `PRJ-${1000 + i}`, status: ['PLANNED', 'ACTIVE', 'ON_HOLD', 'CLOSED'][i % 4] }));
+  const assignments: Row[] = Array.from({ length: shape.assignments }, (_, i) => ({ id: `a${i}`, projectId: `p${i % shape.projects}`, resourceId: `r${i % shape.resources}`, role: i % 2 ? 'Developer' : 'Lead' }));
+  const invoices: Row[] = Array.from({ length: shape.invoices }, (_, i) => ({
     id: `i${i}`,
-    customerId: `c${i % WORLD.customers}`,
+    customerId: `c${i % shape.customers}`,
     number: `INV-${10000 + i}`,
     status: ['DRAFT', 'ISSUED', 'PAID', 'VOID'][i % 4],
     total: { amount: `${(i * 137.5).toFixed(2)}`, currency: 'USD' },
   }));
   const by = (rows: Row[], key: string) => {
     const m = new Map<string, Row[]>();
-    for (const r of rows) m.set(r[key] as string, [...(m.get(r[key] as string) ?? []), r]);
+    for (const r of rows) {
+      const list = m.get(r[key] as string);
+      if (list) list.push(r);
+      else m.set(r[key] as string, [r]);
+    }
     return m;
   };
   const ids = (rows: Row[]) => new Map(rows.map((r) => [r.id, r]));
@@ -96,7 +138,7 @@ async function serve() {
   const { startStandaloneServer } = await import('@apollo/server/standalone');
   const { ApolloServerPluginCacheControlDisabled } = await import('@apollo/server/plugin/disabled');
   const { ApolloGateway, LocalGraphQLDataSource } = requireApolloGateway();
-  const w = world();
+  const w = world(JSON.parse(process.argv[3]) as AnswerShape);
   const resolvers = {
     customer: {
       Query: { customers: (_: unknown, a: { first?: number }) => ({ edges: w.customers.slice(0, a.first ?? 20).map((node) => ({ node })) }) },
@@ -133,36 +175,19 @@ async function serve() {
   });
 }
 
-/** The floor's figures under bench:query's warm load (a child process of its own, stopped at the end). */
-export async function measureFloor(durationS = DURATION_S) {
-  const child = fork(__filename, ['serve'], { execArgv: process.execArgv });
+/**
+ * The floor's figures under bench:query's warm load, for a world of `shape` (a
+ * child process of its own, stopped at the end).
+ */
+export async function measureFloor(durationS = DURATION_S, shape: AnswerShape = WORLD) {
+  const child = fork(__filename, ['serve', JSON.stringify(shape)], { execArgv: process.execArgv });
   const { url } = await new Promise<{ url: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { url: string }));
     child.once('exit', (code) => reject(new Error(`floor child exited with ${code}`)));
   });
   const body = JSON.stringify({ query: BI_QUERY, variables: { first: 100 } });
   try {
-    // the answer has the real stack's shape and size
-    const answer = await new Promise<string>((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        let s = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (s += c));
-        res.on('end', () => resolve(s));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    const parsed = JSON.parse(answer) as { data?: { customers: { edges: { node: { projects: { assignments: unknown[] }[]; invoices: unknown[] } }[] } }; errors?: unknown };
-    if (!parsed.data || parsed.errors) throw new Error(`floor answer has errors: ${answer.slice(0, 500)}`);
-    const nodes = parsed.data.customers.edges.map((e) => e.node);
-    const world = {
-      customers: nodes.length,
-      projects: nodes.reduce((n, c) => n + c.projects.length, 0),
-      assignments: nodes.reduce((n, c) => n + c.projects.reduce((m, p) => m + p.assignments.length, 0), 0),
-      invoices: nodes.reduce((n, c) => n + c.invoices.length, 0),
-      answerBytes: Buffer.byteLength(answer),
-    };
+    const world = countAnswer(await biAnswer(url));
     const opts = { url, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body, connections: 20 };
     await autocannon({ ...opts, duration: 3 });
     await settle(child.pid!);

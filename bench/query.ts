@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { startChildStack, postJson, writeResult, type ChildStack } from './harness';
 import { BI_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries';
-import { measureFloor } from './floor';
+import { biAnswer, countAnswer, measureFloor } from './floor';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const LATENCY_MS = Number(process.env.BENCH_SYSTEM_LATENCY_MS ?? 5);
@@ -275,9 +275,12 @@ async function main() {
     say(`    ${JSON.stringify(result.biWarm)}`);
 
     say(`4/7 the framework floor: the same query and load on Apollo Gateway, Server and subgraphs alone, resolvers over in-memory maps (bench/floor.ts), ${DURATION_S} s`);
-    const floor = await measureFloor(DURATION_S);
+    // the floor's world is sized from this stack's answer, so both answers hold as much
+    const tandemAnswer = countAnswer(await biAnswer(stack.gatewayUrl, gw));
+    const floor = await measureFloor(DURATION_S, tandemAnswer);
     result.biFloor = {
       ...floor,
+      tandemAnswer,
       // measured in the same run: how much of the warm step's CPU per request is the frameworks' floor
       tandemCpuOverFloor: round2(cpuMsPerRequest / floor.cpuMsPerRequest),
     };
